@@ -1,0 +1,1 @@
+# Affiliate offers, links and codes, clicks, attribution and commissions: built by the affiliate issue.

@@ -1,0 +1,1 @@
+# Bonus programmes, invitations, formulas, runs, awards and receipts: built by the spring bonus issue.

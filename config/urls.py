@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common import views as common_views
+from creators import views as creator_views
+
+api_v1 = [
+    path("", include("creators.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("creators.account_urls")),
+    path("dashboard/", include("creators.urls")),
+    path("@<str:handle>", creator_views.creator_public, name="creator-public"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+]
+
+if settings.DEBUG:
+    # Uploaded avatars in development; production serves MEDIA_URL from object storage.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

@@ -1,0 +1,279 @@
+"""REST API for accounts, the public creator directory and ingestion."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from common.api import parse
+from common.errors import ApplicationError
+from common.pagination import DefaultCursorPagination
+from creators.authentication import IsServiceToken, ServiceTokenAuthentication
+from creators.enums import Niche, PostFormat
+from creators.ingestion import followers_ingest, posts_ingest
+from creators.selectors import (
+    creator_get_for_user,
+    creator_get_public,
+    creator_list_public,
+    post_list_for_creator,
+)
+from creators.services import user_create, user_update
+
+LANGUAGE_CHOICES = [code for code, _name in settings.LANGUAGES]
+
+
+class CreatorPublicSerializer(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+    bio = serializers.CharField()
+    avatar_url = serializers.SerializerMethodField()
+    country = serializers.CharField()
+    niches = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    account_type = serializers.CharField()
+    followers = serializers.IntegerField()
+
+    def get_avatar_url(self, obj) -> str | None:
+        return obj.avatar.url if obj.avatar else None
+
+
+class PostSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    format = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    caption = serializers.CharField()
+    is_branded = serializers.BooleanField()
+    is_deleted = serializers.BooleanField()
+    views = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    saves = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    invalid_views = serializers.IntegerField()
+    metrics_observed_at = serializers.DateTimeField(allow_null=True)
+
+
+# ---------------------------------------------------------------- auth
+
+
+class TokenObtainApi(TokenObtainPairView):
+    """Exchange email and password for a short access token and a rotating refresh token."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """A refresh token is single-use: it is rotated and the old one blacklisted."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token_refresh"
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = parse(self.InputSerializer, request.data)
+        try:
+            token = RefreshToken(data["refresh"])
+            if str(token.get("user_id")) != str(request.user.pk):
+                raise TokenError("not yours")
+            token.blacklist()
+        except TokenError as exc:
+            raise ApplicationError(
+                "The refresh token is invalid or already used.", code="invalid_token"
+            ) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignupApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True)
+        display_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+        country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "SignupOutput", {"access": serializers.CharField(), "refresh": serializers.CharField()}
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = user_create(**parse(self.InputSerializer, request.data))
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)}, status=201)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        display_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+        country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        display_name = serializers.CharField()
+        preferred_language = serializers.CharField()
+        country = serializers.CharField()
+        is_staff = serializers.BooleanField()
+        creator = serializers.SerializerMethodField()
+
+        def get_creator(self, user) -> dict | None:
+            creator = creator_get_for_user(user=user)
+            if creator is None:
+                return None
+            # Standing is shown to its owner only; the public serializer leaves it out.
+            return {
+                **CreatorPublicSerializer(creator).data,
+                "policy_standing": creator.policy_standing,
+                "is_adult": creator.is_adult,
+            }
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def patch(self, request: Request) -> Response:
+        user = user_update(user=request.user, **parse(self.InputSerializer, request.data))
+        return Response(self.OutputSerializer(user).data)
+
+
+class MyPostListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PostSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        creator = creator_get_for_user(user=request.user)
+        if creator is None:
+            raise ApplicationError(
+                "You do not have a creator profile yet.", code="not_a_creator", status_code=404
+            )
+        paginator = DefaultCursorPagination()
+        paginator.ordering = ("-published_at", "-id")
+        page = paginator.paginate_queryset(
+            post_list_for_creator(creator=creator, include_deleted=True), request, self
+        )
+        return paginator.get_paginated_response(PostSerializer(page, many=True).data)
+
+
+# ---------------------------------------------------------------- public directory
+
+
+class CreatorListApi(APIView):
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(serializers.Serializer):
+        country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+        niche = serializers.ChoiceField(choices=Niche.values, required=False)
+        format = serializers.ChoiceField(choices=PostFormat.values, required=False)
+
+    class Pagination(DefaultCursorPagination):
+        ordering = ("-followers", "id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("country", str, description="ISO country code, e.g. JP"),
+            OpenApiParameter("niche", str, enum=Niche.values),
+            OpenApiParameter("format", str, enum=PostFormat.values),
+        ],
+        responses=CreatorPublicSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = parse(self.FilterSerializer, request.query_params)
+        paginator = self.Pagination()
+        page = paginator.paginate_queryset(creator_list_public(**filters), request, self)
+        return paginator.get_paginated_response(CreatorPublicSerializer(page, many=True).data)
+
+
+class CreatorDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CreatorPublicSerializer)
+    def get(self, request: Request, handle: str) -> Response:
+        return Response(CreatorPublicSerializer(creator_get_public(handle=handle)).data)
+
+
+# ---------------------------------------------------------------- ingestion (service tokens)
+
+_INGEST_REPORT = inline_serializer(
+    "IngestReport",
+    {
+        "accepted": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "rows": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class _IngestApi(APIView):
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [IsServiceToken]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ingest"
+    rows_key = ""
+
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict) or self.rows_key not in request.data:
+            raise ApplicationError(
+                f'The body must be {{"{self.rows_key}": [ ... ]}}.', code="malformed_batch"
+            )
+        report = self.ingest(rows=request.data[self.rows_key])
+        return Response(report.as_dict())
+
+
+class PostIngestApi(_IngestApi):
+    """Upsert up to 1,000 posts with their latest counters. Each row is answered on its own."""
+
+    rows_key = "posts"
+    ingest = staticmethod(posts_ingest)
+
+    @extend_schema(
+        request=inline_serializer(
+            "PostIngestInput", {"posts": serializers.ListField(child=serializers.DictField())}
+        ),
+        responses=_INGEST_REPORT,
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class FollowerIngestApi(_IngestApi):
+    """Record up to 1,000 follower counts; the newest observation sets a creator's count."""
+
+    rows_key = "followers"
+    ingest = staticmethod(followers_ingest)
+
+    @extend_schema(
+        request=inline_serializer(
+            "FollowerIngestInput", {"followers": serializers.ListField(child=serializers.DictField())}
+        ),
+        responses=_INGEST_REPORT,
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)

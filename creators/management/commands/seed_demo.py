@@ -1,0 +1,92 @@
+"""Demo data for `make run`: safe to run any number of times (it only adds what is missing)."""
+
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from creators.demo import demo_populate, demo_posts_for
+from creators.models import CreatorProfile, Post, User
+from creators.services import creator_become, creator_switch_to_professional, user_create
+
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105  printed for the person running the demo; demo only
+DEMO_PEOPLE = [
+    # email, name, language, country, handle, niches
+    ("minji@demo.example", "Min-ji", "ko", "KR", "minji.makes", ["beauty", "lifestyle"]),
+    ("sora@demo.example", "Sora", "ja", "JP", "sora_cooks", ["food", "travel"]),
+    ("alex@demo.example", "Alex", "en", "US", "alex.fits", ["fitness", "sports"]),
+    ("lea@demo.example", "Léa", "fr", "FR", "lea.dessine", ["art", "education"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data once: staff and creator accounts you can log in with, plus generated creators."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--creators", type=int, default=200, help="How many generated creators to add.")
+        parser.add_argument("--posts", type=int, default=20, help="Posts per generated creator.")
+
+    @transaction.atomic
+    def handle(self, *args, creators: int, posts: int, **options):
+        if not User.objects.filter(email="staff@demo.example").exists():
+            User.objects.create_superuser("staff@demo.example", DEMO_PASSWORD, display_name="Staff")
+        for email, name, language, country, handle, niches in DEMO_PEOPLE:
+            if User.objects.filter(email=email).exists():
+                continue
+            user = user_create(
+                email=email,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                preferred_language=language,
+                country=country,
+            )
+            profile = creator_become(
+                user=user,
+                handle=handle,
+                display_name=name,
+                country=country,
+                is_adult=True,
+                niches=niches,
+                languages=[language],
+                bio=f"{name} — demo creator.",
+            )
+            creator_switch_to_professional(creator=profile)
+        generated = (
+            CreatorProfile.objects.filter(user__email__endswith="@demo.example")
+            .exclude(user__email__in=[p[0] for p in DEMO_PEOPLE])
+            .count()
+        )
+        if generated < creators:
+            demo_populate(creators=creators - generated, posts_per_creator=posts, start=generated)
+        self._seed_posts_for_named_creators(posts)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Log in as staff@demo.example or minji@demo.example "
+                f"with password {DEMO_PASSWORD}"
+            )
+        )
+
+    def _seed_posts_for_named_creators(self, posts: int) -> None:
+        now = timezone.now()
+        for _email, _name, _lang, _country, handle, _niches in DEMO_PEOPLE:
+            profile = CreatorProfile.objects.get(handle=handle)
+            if profile.posts.exists():
+                continue
+            profile.followers = 12_000
+            profile.save(update_fields=["followers"])
+            rng = random.Random(handle)
+            Post.objects.bulk_create(
+                [
+                    Post(
+                        creator=profile,
+                        external_id=f"demo_{handle}_{i}",
+                        caption=f"Post {i + 1}",
+                        metrics_observed_at=now,
+                        **row,
+                    )
+                    for i, row in enumerate(
+                        demo_posts_for(rng=rng, followers=profile.followers, count=posts, now=now)
+                    )
+                ]
+            )

@@ -1,0 +1,41 @@
+"""Reads for creators and posts. Public reads never show suspended creators."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from common.errors import NotFoundError
+from creators.enums import PolicyStanding
+from creators.models import CreatorProfile, Post, User
+
+
+def creator_list_public(
+    *, country: str | None = None, niche: str | None = None, format: str | None = None
+) -> QuerySet[CreatorProfile]:
+    qs = CreatorProfile.objects.exclude(policy_standing=PolicyStanding.SUSPENDED)
+    if country:
+        qs = qs.filter(country=country.upper())
+    if niche:
+        qs = qs.filter(niches__has_item=niche.lower())
+    if format:
+        has_format = Post.objects.filter(creator=OuterRef("pk"), format=format, is_deleted=False)
+        qs = qs.filter(Exists(has_format))
+    return qs
+
+
+def creator_get_public(*, handle: str) -> CreatorProfile:
+    creator = creator_list_public().filter(handle=handle.lower().lstrip("@")).first()
+    if creator is None:
+        raise NotFoundError()
+    return creator
+
+
+def creator_get_for_user(*, user: User) -> CreatorProfile | None:
+    if not user.is_authenticated:
+        return None
+    return CreatorProfile.objects.filter(user=user).first()
+
+
+def post_list_for_creator(*, creator: CreatorProfile, include_deleted: bool = False) -> QuerySet[Post]:
+    qs = Post.objects.filter(creator=creator)
+    if not include_deleted:
+        qs = qs.filter(is_deleted=False)
+    return qs.order_by("-published_at", "-id")

@@ -1,0 +1,187 @@
+"""Web pages: sign-up and account settings, the creator dashboard, public creator pages."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from common.errors import ApplicationError
+from common.forms import apply_application_error
+from creators.forms import AccountSettingsForm, CreatorEditForm, CreatorProfileForm, LoginForm, SignupForm
+from creators.selectors import creator_get_for_user, creator_get_public, post_list_for_creator
+from creators.services import (
+    creator_become,
+    creator_switch_to_professional,
+    creator_update,
+    user_create,
+    user_update,
+)
+
+RECENT_POSTS = 12
+
+
+def _language_cookie(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_LOGIN, method="POST", block=True), name="post"
+)
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _language_cookie(response, form.get_user().preferred_language)
+
+
+@ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_SIGNUP, method="POST", block=True)
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("creators:dashboard")
+    form = SignupForm(request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_create(**form.cleaned_data)
+        except ApplicationError as exc:
+            apply_application_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return _language_cookie(redirect("creators:dashboard"), user.preferred_language)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = AccountSettingsForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "preferred_language": user.preferred_language,
+            "country": user.country,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_update(user=user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_application_error(form, exc)
+        else:
+            messages.success(request, _("Your settings are saved."))
+            return _language_cookie(redirect("accounts:settings"), user.preferred_language)
+    return render(request, "registration/settings.html", {"form": form})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switcher: remembered in a cookie, and on the account when signed in."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    if request.user.is_authenticated:
+        user_update(user=request.user, preferred_language=language)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return _language_cookie(HttpResponseRedirect(target), language)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    creator = creator_get_for_user(user=request.user)
+    posts = post_list_for_creator(creator=creator)[:RECENT_POSTS] if creator else []
+    return render(request, "creators/dashboard.html", {"creator": creator, "posts": posts})
+
+
+@login_required
+def creator_start(request: HttpRequest) -> HttpResponse:
+    if creator_get_for_user(user=request.user):
+        return redirect("creators:dashboard")
+    form = CreatorProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "display_name": request.user.display_name,
+            "country": request.user.country,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            creator_become(user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_application_error(form, exc)
+        else:
+            messages.success(request, _("You are a creator now. Welcome aboard!"))
+            return redirect("creators:dashboard")
+    return render(request, "creators/creator_start.html", {"form": form})
+
+
+@login_required
+def creator_edit(request: HttpRequest) -> HttpResponse:
+    creator = creator_get_for_user(user=request.user)
+    if creator is None:
+        return redirect("creators:start")
+    form = CreatorEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "display_name": creator.display_name,
+            "country": creator.country,
+            "bio": creator.bio,
+            "niches": creator.niches,
+            "languages": ", ".join(creator.languages),
+            "is_adult": creator.is_adult,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            creator_update(creator=creator, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_application_error(form, exc)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("creators:dashboard")
+    return render(request, "creators/creator_edit.html", {"form": form, "creator": creator})
+
+
+@login_required
+@require_POST
+def creator_go_professional(request: HttpRequest) -> HttpResponse:
+    creator = creator_get_for_user(user=request.user)
+    if creator is None:
+        raise PermissionDenied
+    try:
+        creator_switch_to_professional(creator=creator)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your account is now a professional account."))
+    return redirect("creators:dashboard")
+
+
+def creator_public(request: HttpRequest, handle: str) -> HttpResponse:
+    try:
+        creator = creator_get_public(handle=handle)
+    except ApplicationError as exc:
+        raise Http404 from exc
+    if handle != creator.handle:
+        return redirect(reverse("creator-public", kwargs={"handle": creator.handle}), permanent=True)
+    posts = post_list_for_creator(creator=creator)[:RECENT_POSTS]
+    return render(request, "creators/creator_public.html", {"creator": creator, "posts": posts})

@@ -1,0 +1,1 @@
+# Brand profiles, campaigns, offers, deals, deliverables and escrow: built by the marketplace issue.

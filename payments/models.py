@@ -1,0 +1,2 @@
+# Ledger, commission policy, Stripe gateway, webhooks, payouts and reconciliation:
+# built by the payments issue.
