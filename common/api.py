@@ -47,18 +47,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
-    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), None) or _code_of(exc)
+    # The exact class first: subclasses (simplejwt's InvalidToken, say) keep their own, finer code.
+    code = _CODES.get(type(exc)) or _code_of(exc)
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(code, _("Some fields are not valid."), fields)
     else:
-        response.data = error_body(code, str(exc.detail))
+        detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
+        response.data = error_body(code, str(detail))
     return response
 
 
 def _code_of(exc: exceptions.APIException) -> str:
     codes = exc.get_codes()
-    return codes if isinstance(codes, str) else exc.default_code
+    if isinstance(codes, str):
+        return codes
+    if isinstance(codes, dict) and isinstance(codes.get("code"), str):
+        return codes["code"]  # simplejwt's errors carry {"detail", "code"}
+    return next((c for cls, c in _CODES.items() if isinstance(exc, cls)), exc.default_code)
 
 
 def parse(serializer_class: type[serializers.Serializer], data: Any, **context: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Service tokens for machine clients: `Authorization: Token svc_…`."""
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -58,3 +59,18 @@ class IsServiceToken:
 
     def has_object_permission(self, request: Request, view: object, obj: object) -> bool:
         return self.has_permission(request, view)
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    """Describes service tokens in the OpenAPI schema."""
+
+    target_class = ServiceTokenAuthentication
+    name = "serviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A service token created by staff in admin, sent as "Token svc_…".',
+        }

@@ -283,7 +283,7 @@ def _post_upsert_sql(row_count: int) -> str:
     ]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     # Identifiers come from our own model metadata; every value is a query parameter.
-    return (  # noqa: S608
+    return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * row_count)} "
         f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)} "
         f"RETURNING id, external_id, {', '.join(COUNTER_FIELDS)}"
@@ -294,7 +294,7 @@ def _snapshot_insert_sql(row_count: int) -> str:
     table = MetricSnapshot._meta.db_table
     columns = ["post_id", "observed_at", *COUNTER_FIELDS, "received_at"]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    return (  # noqa: S608
+    return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * row_count)} "
         "ON CONFLICT (post_id, observed_at) DO NOTHING"
     )
