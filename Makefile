@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 12111
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: run test bench lint format worker beat demo emulator migrate venv clean
 
@@ -50,7 +51,7 @@ format: venv
 
 ## Benchmarks against PostgreSQL; writes bench/results.json.
 bench: venv
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m bench $(BENCH)
 
 worker: venv
 	$(BIN)/celery -A config worker --loglevel=INFO

@@ -62,9 +62,11 @@ def _code_of(exc: exceptions.APIException) -> str:
     codes = exc.get_codes()
     if isinstance(codes, str):
         return codes
-    if isinstance(codes, dict) and isinstance(codes.get("code"), str):
-        return codes["code"]  # simplejwt's errors carry {"detail", "code"}
-    return next((c for cls, c in _CODES.items() if isinstance(exc, cls)), exc.default_code)
+    if isinstance(codes, dict):
+        own = codes.get("code")  # simplejwt's errors carry {"detail", "code"}
+        if isinstance(own, str):
+            return own
+    return next((c for cls, c in _CODES.items() if isinstance(exc, cls)), str(exc.default_code))
 
 
 def parse(serializer_class: type[serializers.Serializer], data: Any, **context: Any) -> dict[str, Any]:

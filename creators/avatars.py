@@ -21,13 +21,13 @@ def avatar_validate(*, upload: UploadedFile) -> ContentFile:
             _("The image is larger than 2 MB."), code="image_too_large", fields={"avatar": []}
         )
     try:
-        image = Image.open(upload)
-        image.verify()  # catches truncated and corrupt files
+        with Image.open(upload) as probe:
+            probe.verify()  # catches truncated and corrupt files
         upload.seek(0)
-        image = Image.open(upload)
-        if image.format not in ALLOWED_FORMATS:
-            raise UnidentifiedImageError(image.format)
-        image = image.convert("RGB")
+        opened = Image.open(upload)
+        if opened.format not in ALLOWED_FORMATS:
+            raise UnidentifiedImageError(opened.format)
+        image = opened.convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ApplicationError(
             _("Upload a JPEG, PNG, WebP or GIF image."),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-from creators.enums import COUNTER_FIELDS, AccountType, PolicyStanding, PostFormat, StandingEventKind
+from creators.enums import COUNTER_FIELDS, AccountType, Niche, PolicyStanding, PostFormat, StandingEventKind
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9._]{1,28}[a-z0-9])$"
 handle_validator = RegexValidator(
@@ -58,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # Django reads it as a class attribute; email is the username
 
     class Meta:
         ordering = ["id"]
@@ -113,6 +113,11 @@ class CreatorProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"@{self.handle}"
+
+    @property
+    def niche_labels(self) -> list[str]:
+        labels = dict(Niche.choices)
+        return [str(labels.get(niche, niche)) for niche in self.niches]
 
     @property
     def is_professional(self) -> bool:

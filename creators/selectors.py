@@ -21,6 +21,27 @@ def creator_list_public(
     return qs
 
 
+PUBLIC_FIELDS = (
+    "id",
+    "handle",
+    "display_name",
+    "bio",
+    "avatar",
+    "country",
+    "niches",
+    "languages",
+    "account_type",
+    "followers",
+)
+
+
+def creator_rows_public(
+    *, country: str | None = None, niche: str | None = None, format: str | None = None
+) -> QuerySet:
+    """The public directory as plain rows (dicts): no model instances on the hot path."""
+    return creator_list_public(country=country, niche=niche, format=format).values(*PUBLIC_FIELDS)
+
+
 def creator_get_public(*, handle: str) -> CreatorProfile:
     creator = creator_list_public().filter(handle=handle.lower().lstrip("@")).first()
     if creator is None:

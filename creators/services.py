@@ -31,9 +31,12 @@ SERVICE_TOKEN_PREFIX = "svc_"  # noqa: S105  a label, not a secret
 
 # ISO 3166-1 alpha-2 codes, from Babel's territory list without its pseudo-regions.
 COUNTRY_CODES = frozenset(
-    code
+    str(code)
     for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "QO", "UN", "XA", "XB"}
+    if isinstance(code, str)
+    and len(code) == 2
+    and code.isalpha()
+    and code not in {"ZZ", "EU", "EZ", "QO", "UN", "XA", "XB"}
 )
 
 
@@ -116,7 +119,10 @@ def _validated_handle(handle: str, *, exclude_pk: int | None = None) -> str:
         raise ApplicationError(
             exc.messages[0], code="invalid_handle", fields={"handle": exc.messages}
         ) from exc
-    if CreatorProfile.objects.filter(handle=handle).exclude(pk=exclude_pk).exists():
+    taken = CreatorProfile.objects.filter(handle=handle)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
         raise ApplicationError(
             _("This handle is taken."), code="handle_taken", fields={"handle": [_("This handle is taken.")]}
         )

@@ -41,7 +41,10 @@ def test_logout_blacklists_the_refresh_token(buyer):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert client.post(reverse("api:creators-api:logout"), {"refresh": tokens["refresh"]}).status_code == 204
     client.credentials()
-    assert client.post(reverse("api:creators-api:token-refresh"), {"refresh": tokens["refresh"]}).status_code == 401
+    assert (
+        client.post(reverse("api:creators-api:token-refresh"), {"refresh": tokens["refresh"]}).status_code
+        == 401
+    )
 
 
 def test_logout_cannot_blacklist_someone_elses_token(buyer, creator, api_as):
@@ -49,13 +52,19 @@ def test_logout_cannot_blacklist_someone_elses_token(buyer, creator, api_as):
     response = api_as(creator.user).post(reverse("api:creators-api:logout"), {"refresh": victim["refresh"]})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_token"
-    assert APIClient().post(reverse("api:creators-api:token-refresh"), {"refresh": victim["refresh"]}).status_code == 200
+    assert (
+        APIClient()
+        .post(reverse("api:creators-api:token-refresh"), {"refresh": victim["refresh"]})
+        .status_code
+        == 200
+    )
 
 
 def test_token_obtain_is_throttled(buyer, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-                                                          "login": "2/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min"},
+    }
     from rest_framework.throttling import ScopedRateThrottle
 
     ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
@@ -76,18 +85,25 @@ def test_token_obtain_is_throttled(buyer, settings):
 def test_me_requires_authentication(anonymous):
     response = anonymous.get(reverse("api:creators-api:me"))
     assert response.status_code == 401
-    assert response.json() == {"error": {"code": "not_authenticated", "message": response.json()["error"]["message"],
-                                         "fields": {}}}
+    assert response.json() == {
+        "error": {"code": "not_authenticated", "message": response.json()["error"]["message"], "fields": {}}
+    }
 
 
 def test_me_patch_updates_allowed_fields_only(buyer, api_as):
     client = api_as(buyer)
-    response = client.patch(reverse("api:creators-api:me"), {"preferred_language": "ko", "country": "jp",
-                                                            "is_staff": True, "email": "x@example.com"})
+    response = client.patch(
+        reverse("api:creators-api:me"),
+        {"preferred_language": "ko", "country": "jp", "is_staff": True, "email": "x@example.com"},
+    )
     assert response.status_code == 200
     buyer.refresh_from_db()
     assert (buyer.preferred_language, buyer.country, buyer.is_staff, buyer.email) == (
-        "ko", "JP", False, "buyer@example.com")
+        "ko",
+        "JP",
+        False,
+        "buyer@example.com",
+    )
 
 
 def test_me_patch_rejects_bad_language_with_field_error(buyer, api_as):
@@ -104,21 +120,25 @@ def test_me_shows_the_creators_own_standing(creator, api_as):
 
 
 def test_signup_api_returns_tokens(db):
-    response = APIClient().post(reverse("api:creators-api:signup"), {"email": "m@example.com", "password": PASSWORD})
+    response = APIClient().post(
+        reverse("api:creators-api:signup"), {"email": "m@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 201
     assert {"access", "refresh"} <= set(response.json())
 
 
 def test_signup_api_duplicate_email(buyer):
-    response = APIClient().post(reverse("api:creators-api:signup"), {"email": "BUYER@example.com",
-                                                                     "password": PASSWORD})
+    response = APIClient().post(
+        reverse("api:creators-api:signup"), {"email": "BUYER@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "email_taken"
 
 
 def test_malformed_json_gets_the_error_shape(buyer, api_as):
-    response = api_as(buyer).generic("PATCH", reverse("api:creators-api:me"), "{not json",
-                                     content_type="application/json")
+    response = api_as(buyer).generic(
+        "PATCH", reverse("api:creators-api:me"), "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"
 

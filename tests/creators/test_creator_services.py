@@ -14,8 +14,15 @@ from tests.conftest import make_user
 
 
 def test_becoming_a_creator_normalises_the_handle(buyer):
-    profile = creator_become(user=buyer, handle="@Buyer.Shop", display_name="B", country="fr", is_adult=True,
-                             niches=["Food", "food"], languages=["fr", "en"])
+    profile = creator_become(
+        user=buyer,
+        handle="@Buyer.Shop",
+        display_name="B",
+        country="fr",
+        is_adult=True,
+        niches=["Food", "food"],
+        languages=["fr", "en"],
+    )
     assert (profile.handle, profile.country, profile.niches) == ("buyer.shop", "FR", ["food"])
     assert buyer.is_creator
 
@@ -42,7 +49,9 @@ def test_one_profile_per_user(creator):
 
 def test_unknown_niche_is_refused(buyer):
     with pytest.raises(ApplicationError) as error:
-        creator_become(user=buyer, handle="buyer1", display_name="B", country="FR", is_adult=True, niches=["knitting"])
+        creator_become(
+            user=buyer, handle="buyer1", display_name="B", country="FR", is_adult=True, niches=["knitting"]
+        )
     assert error.value.code == "invalid_niches"
 
 
@@ -57,8 +66,10 @@ def test_professional_switch_needs_the_age_attestation(db):
 
 
 def test_strikes_escalate_to_suspension(creator, staff):
-    standings = [creator_strike_add(creator=creator, actor=staff, reason=f"strike {i}").standing_after
-                 for i in range(3)]
+    standings = [
+        creator_strike_add(creator=creator, actor=staff, reason=f"strike {i}").standing_after
+        for i in range(3)
+    ]
     assert standings == [PolicyStanding.WARNED, PolicyStanding.RESTRICTED, PolicyStanding.SUSPENDED]
     creator.refresh_from_db()
     assert creator.is_suspended
@@ -76,7 +87,10 @@ def test_restore_keeps_the_history(creator, staff):
 
 def test_a_strike_after_suspension_keeps_it_suspended(creator, staff):
     creator_suspend(creator=creator, actor=staff, reason="fraud")
-    assert creator_strike_add(creator=creator, actor=staff, reason="more").standing_after == PolicyStanding.SUSPENDED
+    assert (
+        creator_strike_add(creator=creator, actor=staff, reason="more").standing_after
+        == PolicyStanding.SUSPENDED
+    )
 
 
 def test_standing_changes_need_staff_and_a_reason(creator, other_creator, staff):

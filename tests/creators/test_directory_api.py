@@ -13,7 +13,9 @@ def handles(response):
 
 
 def test_directory_filters_by_country_niche_and_format(anonymous, creator, other_creator):
-    Post.objects.create(creator=other_creator, external_id="x1", format="carousel", published_at=timezone.now())
+    Post.objects.create(
+        creator=other_creator, external_id="x1", format="carousel", published_at=timezone.now()
+    )
     assert handles(anonymous.get(LIST, {"country": "jp"})) == ["sora"]
     assert handles(anonymous.get(LIST, {"niche": "beauty"})) == ["minji"]
     assert handles(anonymous.get(LIST, {"format": "carousel"})) == ["sora"]
@@ -39,8 +41,17 @@ def test_directory_orders_by_followers_and_paginates(anonymous, db):
 
 def test_directory_shows_public_fields_only(anonymous, creator):
     item = anonymous.get(LIST).json()["results"][0]
-    assert set(item) == {"handle", "display_name", "bio", "avatar_url", "country", "niches", "languages",
-                         "account_type", "followers"}
+    assert set(item) == {
+        "handle",
+        "display_name",
+        "bio",
+        "avatar_url",
+        "country",
+        "niches",
+        "languages",
+        "account_type",
+        "followers",
+    }
 
 
 def test_suspended_creators_are_hidden(anonymous, creator, other_creator, staff):
@@ -67,3 +78,10 @@ def test_directory_query_count_does_not_grow_with_the_page(anonymous, db, django
         make_creator(f"many{i}")
     with django_assert_num_queries(1):
         assert len(anonymous.get(LIST, {"page_size": 25}).json()["results"]) == 25
+
+
+def test_fast_path_output_matches_the_documented_serializer(anonymous, creator):
+    from creators.apis import CreatorPublicSerializer
+
+    item = anonymous.get(LIST).json()["results"][0]
+    assert item == dict(CreatorPublicSerializer(creator).data)

@@ -16,7 +16,9 @@ def run(name: str, path) -> tuple[str, str]:
 
 def test_import_posts_from_csv(tmp_path, creator):
     path = tmp_path / "posts.csv"
-    path.write_text(HEADER + "c1,minji,reel,2026-01-01T10:00:00+00:00,2026-01-02T10:00:00+00:00,100,10,1,1,true\n")
+    path.write_text(
+        HEADER + "c1,minji,reel,2026-01-01T10:00:00+00:00,2026-01-02T10:00:00+00:00,100,10,1,1,true\n"
+    )
     out, _ = run("import_posts", path)
     assert "1 accepted, 0 rejected" in out
     post = Post.objects.get()
@@ -34,7 +36,11 @@ def test_import_posts_reports_bad_lines_and_stores_the_rest(tmp_path, creator):
     with pytest.raises(CommandError) as error:
         call_command("import_posts", str(path), stdout=StringIO(), stderr=err)
     assert "1 row(s) rejected" in str(error.value)
-    assert "line 3" in err.getvalue() and "unknown_format" in err.getvalue() and "negative_counter" in err.getvalue()
+    assert (
+        "line 3" in err.getvalue()
+        and "unknown_format" in err.getvalue()
+        and "negative_counter" in err.getvalue()
+    )
     assert list(Post.objects.values_list("external_id", flat=True)) == ["c1"]
 
 

@@ -15,9 +15,16 @@ T0 = timezone.now().replace(microsecond=0) - timedelta(days=2)
 
 def row(external_id="p1", creator="minji", observed=T0 + timedelta(hours=5), **overrides):
     data = {
-        "external_id": external_id, "creator": creator, "format": "reel",
-        "published_at": T0.isoformat(), "observed_at": observed.isoformat(), "caption": "hello",
-        "views": 1000, "likes": 100, "comments": 10, "shares": 5,
+        "external_id": external_id,
+        "creator": creator,
+        "format": "reel",
+        "published_at": T0.isoformat(),
+        "observed_at": observed.isoformat(),
+        "caption": "hello",
+        "views": 1000,
+        "likes": 100,
+        "comments": 10,
+        "shares": 5,
     }
     data.update(overrides)
     return data
@@ -41,7 +48,9 @@ def test_new_posts_are_created_with_their_counters(ingest_client, creator):
 
 def test_counters_only_go_up_even_when_an_older_snapshot_arrives_late(ingest_client, creator):
     ingest(ingest_client, row(observed=T0 + timedelta(hours=10), views=5000, likes=300, caption="newest"))
-    response = ingest(ingest_client, row(observed=T0 + timedelta(hours=1), views=800, likes=400, caption="old"))
+    response = ingest(
+        ingest_client, row(observed=T0 + timedelta(hours=1), views=800, likes=400, caption="old")
+    )
     assert response.json()["rows"][0]["status"] == "updated"
     post = Post.objects.get(external_id="p1")
     # Each counter keeps its maximum; the caption follows the newest observation only.
@@ -116,7 +125,11 @@ def test_duplicate_in_batch_keeps_the_first(ingest_client, creator):
 
 def test_a_post_cannot_move_to_another_creator_or_format(ingest_client, creator, other_creator):
     ingest(ingest_client, row())
-    for change in ({"creator": "sora"}, {"format": "carousel"}, {"published_at": (T0 - timedelta(hours=1)).isoformat()}):
+    for change in (
+        {"creator": "sora"},
+        {"format": "carousel"},
+        {"published_at": (T0 - timedelta(hours=1)).isoformat()},
+    ):
         result = ingest(ingest_client, row(**{**change, "views": 5})).json()["rows"][0]
         assert result["errors"][0]["code"] == "immutable_field_changed", change
     post = Post.objects.get()
@@ -135,8 +148,15 @@ def test_oversize_batch_is_refused_whole(ingest_client, creator, settings):
     assert not Post.objects.exists()
 
 
-@pytest.mark.parametrize(("body", "code"), [({"posts": []}, "empty_batch"), ({"rows": []}, "malformed_batch"),
-                                            ({"posts": {"a": 1}}, "malformed_batch"), ([], "malformed_batch")])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"posts": []}, "empty_batch"),
+        ({"rows": []}, "malformed_batch"),
+        ({"posts": {"a": 1}}, "malformed_batch"),
+        ([], "malformed_batch"),
+    ],
+)
 def test_malformed_batches(ingest_client, creator, body, code):
     response = ingest_client.post(URL, body, format="json")
     assert response.status_code == 400
@@ -169,7 +189,9 @@ def test_a_database_failure_leaves_nothing_of_the_batch(ingest_client, creator, 
     from creators import ingestion
 
     original = ingestion._snapshot_insert_sql
-    monkeypatch.setattr(ingestion, "_snapshot_insert_sql", lambda n: original(n).replace("INSERT INTO", "INSERT INTOO"))
+    monkeypatch.setattr(
+        ingestion, "_snapshot_insert_sql", lambda n: original(n).replace("INSERT INTO", "INSERT INTOO")
+    )
     with pytest.raises(Exception):  # noqa: B017  the database's own syntax error, whatever its class
         ingest(ingest_client, row("p1"), row("p2"))
     assert not Post.objects.exists()
@@ -177,20 +199,36 @@ def test_a_database_failure_leaves_nothing_of_the_batch(ingest_client, creator, 
 
 def test_follower_counts_newest_observation_wins(ingest_client, creator):
     newer, older = T0 + timedelta(days=1), T0
-    body = ingest_client.post(FOLLOWERS_URL, {"followers": [
-        {"creator": "minji", "followers": 900, "observed_at": newer.isoformat()},
-        {"creator": "minji", "followers": 1200, "observed_at": older.isoformat()},
-        {"creator": "ghost", "followers": 5, "observed_at": older.isoformat()},
-        {"creator": "minji", "followers": -5, "observed_at": older.isoformat()},
-    ]}, format="json").json()
+    body = ingest_client.post(
+        FOLLOWERS_URL,
+        {
+            "followers": [
+                {"creator": "minji", "followers": 900, "observed_at": newer.isoformat()},
+                {"creator": "minji", "followers": 1200, "observed_at": older.isoformat()},
+                {"creator": "ghost", "followers": 5, "observed_at": older.isoformat()},
+                {"creator": "minji", "followers": -5, "observed_at": older.isoformat()},
+            ]
+        },
+        format="json",
+    ).json()
     assert (body["accepted"], body["rejected"]) == (2, 2)
     assert body["rows"][0]["stored"] == {"followers": 900}
     creator.refresh_from_db()
     # Followers can go down: the newest observation is the truth, not the largest.
     assert creator.followers == 900
     assert FollowerSnapshot.objects.count() == 2
-    later = ingest_client.post(FOLLOWERS_URL, {"followers": [
-        {"creator": "minji", "followers": 850, "observed_at": (newer + timedelta(hours=1)).isoformat()}]},
-        format="json")
+    later = ingest_client.post(
+        FOLLOWERS_URL,
+        {
+            "followers": [
+                {
+                    "creator": "minji",
+                    "followers": 850,
+                    "observed_at": (newer + timedelta(hours=1)).isoformat(),
+                }
+            ]
+        },
+        format="json",
+    )
     assert later.json()["rows"][0]["stored"] == {"followers": 850}
     assert CreatorProfile.objects.get(pk=creator.pk).followers == 850

@@ -16,8 +16,15 @@ def png_bytes(size=(800, 600)) -> bytes:
 
 
 def profile_form(**overrides):
-    data = {"handle": "newcreator", "display_name": "New", "country": "US", "bio": "hi", "niches": ["food"],
-            "languages": "en, fr", "is_adult": "on"}
+    data = {
+        "handle": "newcreator",
+        "display_name": "New",
+        "country": "US",
+        "bio": "hi",
+        "niches": ["food"],
+        "languages": "en, fr",
+        "is_adult": "on",
+    }
     data.update(overrides)
     return data
 
@@ -60,8 +67,15 @@ def test_a_taken_handle_is_a_form_error(client, buyer, creator):
 
 
 def test_dashboard_lists_recent_posts_with_engagement(client, creator):
-    Post.objects.create(creator=creator, external_id="p1", format="reel", published_at=timezone.now(),
-                        caption="Spring look", views=12345, likes=678)
+    Post.objects.create(
+        creator=creator,
+        external_id="p1",
+        format="reel",
+        published_at=timezone.now(),
+        caption="Spring look",
+        views=12345,
+        likes=678,
+    )
     client.force_login(creator.user)
     page = client.get(reverse("creators:dashboard")).content.decode()
     assert "Spring look" in page and "12,345" in page and "678" in page
@@ -91,9 +105,17 @@ def test_editing_the_profile(client, creator):
 
 
 def test_public_page_shows_profile_and_live_posts_only(client, creator):
-    Post.objects.create(creator=creator, external_id="p1", format="reel", published_at=timezone.now(), caption="live")
-    Post.objects.create(creator=creator, external_id="p2", format="reel", published_at=timezone.now(),
-                        caption="gone", is_deleted=True)
+    Post.objects.create(
+        creator=creator, external_id="p1", format="reel", published_at=timezone.now(), caption="live"
+    )
+    Post.objects.create(
+        creator=creator,
+        external_id="p2",
+        format="reel",
+        published_at=timezone.now(),
+        caption="gone",
+        is_deleted=True,
+    )
     page = client.get("/@minji").content.decode()
     assert "@minji" in page and "live" in page and "gone" not in page
 

@@ -1,0 +1,33 @@
+"""Anchor endpoints: the least a Django/DRF endpoint can do, measured in the same run.
+
+They exist only in the benchmark server's URLconf (bench/urls.py), never in the product.
+"""
+
+from django.http import HttpResponseRedirect
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class BareOneQueryApi(APIView):
+    """A bare DRF endpoint doing one query: one ORM values() query of 20 rows, as JSON.
+
+    No filtering, validation, pagination or permissions beyond AllowAny: the floor that any
+    list endpoint of the product stands on. The model is the one the benchmark lists.
+    """
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        from creators.models import CreatorProfile
+
+        rows = list(
+            CreatorProfile.objects.values("id", "handle", "display_name", "country", "followers")[:20]
+        )
+        return Response({"results": rows})
+
+
+def bare_redirect(request):
+    """A bare Django endpoint that returns a redirect (anchor for the affiliate redirect)."""
+    return HttpResponseRedirect("/")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from bench.anchors import BareOneQueryApi, bare_redirect
+from config.urls import urlpatterns as product_urlpatterns
+
+urlpatterns = [
+    path("_anchor/one-query/", BareOneQueryApi.as_view()),
+    path("_anchor/redirect/", bare_redirect),
+    *product_urlpatterns,
+]
