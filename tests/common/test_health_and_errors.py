@@ -48,7 +48,9 @@ def test_production_settings_pass_check_deploy():
         "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
         "DATABASE_URL": "sqlite:////tmp/check-deploy.sqlite3",
     }
-    env.pop("DEBUG", None)
+    # Test-only switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE) are not production's.
+    for name in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
