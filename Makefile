@@ -28,8 +28,8 @@ demo: migrate
 ## The whole product on the embedded defaults: SQLite, eager Celery, the Stripe emulator, demo data.
 run: demo
 	@echo "Stripe emulator on http://$(HOST):$(EMULATOR_PORT), site on http://$(HOST):$(PORT)"
-	$(BIN)/python -m stripe_emulator --host $(HOST) --port $(EMULATOR_PORT) \
-		--webhook-url http://$(HOST):$(PORT)/webhooks/stripe/ & \
+	$(BIN)/python -m stripe_emulator --host $(HOST) --port $(EMULATOR_PORT) --quiet \
+		--state-file .stripe-emulator.json --webhook-url http://$(HOST):$(PORT)/webhooks/stripe/ & \
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	STRIPE_API_BASE=http://$(HOST):$(EMULATOR_PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -43,7 +43,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy common payments creators/services.py creators/selectors.py
+	$(BIN)/mypy common payments creators/services.py creators/selectors.py stripe_emulator
 
 format: venv
 	$(BIN)/ruff format .

@@ -34,12 +34,12 @@ SUPPORTED_CURRENCIES: Final[Mapping[str, int]] = MappingProxyType({"USD": 2, "EU
 # Stripe refuses charges below a per-currency minimum. Source: Stripe docs, "Supported
 # currencies" > "Minimum and maximum charge amounts"
 # (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): USD $0.50, EUR €0.50,
-# JPY ¥50. KRW is not in that table (it lists settlement currencies); ₩100 is the platform's
-# floor from the payments issue. Stripe also requires a charge to convert to at least the
-# minimum of the *settlement* currency, so a small JPY/KRW charge on a USD-settled account can
-# still be refused by Stripe: this table is a first line of defence, not a guarantee.
+# JPY ¥50. KRW is not in that table (it lists settlement currencies); Stripe requires a charge
+# to be worth at least the settlement currency's minimum, so KRW uses ₩700 (about $0.50), the
+# same figure as the Stripe emulator (stripe_emulator/money.py). A small JPY charge on a
+# USD-settled account can still be refused by Stripe: this table is a first line of defence.
 MINIMUM_CHARGE_MINOR: Final[Mapping[str, int]] = MappingProxyType(
-    {"USD": 50, "EUR": 50, "JPY": 50, "KRW": 100}
+    {"USD": 50, "EUR": 50, "JPY": 50, "KRW": 700}
 )
 
 BPS_DENOMINATOR: Final = 10_000

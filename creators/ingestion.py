@@ -103,11 +103,24 @@ def _moment(row: dict, name: str, result: RowResult) -> datetime | None:
     if value in (None, ""):
         result.reject("missing_field", f"{name} is required.")
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    parsed = _iso_datetime(value) if isinstance(value, str) else None
     if parsed is None or timezone.is_naive(parsed):
         result.reject("invalid_datetime", f"{name} must be an ISO 8601 date and time with a UTC offset.")
         return None
     return parsed
+
+
+def _iso_datetime(value: str) -> datetime | None:
+    # fromisoformat is an order of magnitude faster than a regex, and since 3.11 reads
+    # every ISO 8601 form the pipeline sends (offsets and "Z" included).
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return parse_datetime(value)  # the few forms fromisoformat leaves out
+    except ValueError:  # well-formed but impossible, like month 13
+        return None
 
 
 def _counter(row: dict, name: str, result: RowResult, *, required: bool) -> int | None:
@@ -261,12 +274,36 @@ def _greatest() -> str:
     return "GREATEST" if connection.vendor == "postgresql" else "MAX"
 
 
-def _post_upsert_sql(row_count: int) -> str:
+# Columns written for each post, with their PostgreSQL array types for unnest().
+POST_COLUMNS = (
+    ("creator_id", "bigint"), ("external_id", "text"), ("format", "text"), ("published_at", "timestamptz"),
+    ("caption", "text"), ("is_branded", "boolean"), ("is_deleted", "boolean"),
+    *((name, "bigint") for name in COUNTER_FIELDS),
+    ("metrics_observed_at", "timestamptz"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"),
+)  # fmt: skip
+SNAPSHOT_COLUMNS = (
+    ("post_id", "bigint"), ("observed_at", "timestamptz"), *((name, "bigint") for name in COUNTER_FIELDS),
+    ("received_at", "timestamptz"),
+)  # fmt: skip
+
+
+def _row_source(columns: Sequence[tuple[str, str]], rows: list[list[Any]]) -> tuple[str, list[Any]]:
+    """The rows to insert, as SQL and parameters.
+
+    PostgreSQL gets one array per column and unnest(): a thousand-row batch is then 18
+    parameters instead of 18,000, which the driver would otherwise splice into the query text
+    one by one. SQLite has no arrays and takes a multi-row VALUES list.
+    """
+    if connection.vendor == "postgresql":
+        arrays = [[row[i] for row in rows] for i in range(len(columns))]
+        casts = ", ".join(f"%b::{kind}[]" for _name, kind in columns)  # %b: binary, no quoting
+        return f"SELECT * FROM unnest({casts})", arrays
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return "VALUES " + ", ".join([placeholders] * len(rows)), [value for row in rows for value in row]
+
+
+def _post_upsert_sql(source: str) -> str:
     table = Post._meta.db_table
-    columns = [
-        "creator_id", "external_id", "format", "published_at", "caption", "is_branded", "is_deleted",
-        *COUNTER_FIELDS, "metrics_observed_at", "created_at", "updated_at",
-    ]  # fmt: skip
     newer = (
         f"EXCLUDED.metrics_observed_at >= COALESCE({table}.metrics_observed_at, EXCLUDED.metrics_observed_at)"
     )
@@ -281,47 +318,63 @@ def _post_upsert_sql(row_count: int) -> str:
         f"metrics_observed_at = {greatest}({stored_moment}, EXCLUDED.metrics_observed_at)",
         "updated_at = EXCLUDED.updated_at",
     ]
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    # Identifiers come from our own model metadata; every value is a query parameter.
+    columns = ", ".join(name for name, _kind in POST_COLUMNS)
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * row_count)} "
+        f"INSERT INTO {table} ({columns}) {source} "
         f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)} "
         f"RETURNING id, external_id, {', '.join(COUNTER_FIELDS)}"
     )
 
 
-def _snapshot_insert_sql(row_count: int) -> str:
-    table = MetricSnapshot._meta.db_table
-    columns = ["post_id", "observed_at", *COUNTER_FIELDS, "received_at"]
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+def _snapshot_insert_sql(source: str) -> str:
+    columns = ", ".join(name for name, _kind in SNAPSHOT_COLUMNS)
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * row_count)} "
+        f"INSERT INTO {MetricSnapshot._meta.db_table} ({columns}) {source} "
         "ON CONFLICT (post_id, observed_at) DO NOTHING"
     )
+
+
+def _bulk_cursor() -> Any:
+    """A cursor for the bulk statements, in the transaction Django holds open.
+
+    On PostgreSQL, a psycopg cursor with server-side binding: the column arrays travel as
+    parameters, not spliced into the query text (Django's default client-side binding would
+    quote every element in Python). Elsewhere, Django's own cursor.
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        return psycopg.Cursor(connection.connection)
+    return connection.cursor()
 
 
 def _write_posts(rows: list[PostRow], now: datetime) -> dict[str, dict[str, int]]:
     """Upsert posts and their snapshots; return the counters now stored, by external id."""
     moment = connection.ops.adapt_datetimefield_value
     stored: dict[str, dict[str, int]] = {}
-    with connection.cursor() as cursor:
+    with _bulk_cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]
-            params: list[Any] = []
-            for r in chunk:
-                params += [r.creator_id, r.external_id, r.format, moment(r.published_at), r.caption]
-                params += [r.is_branded, r.is_deleted, *(r.counters[n] for n in COUNTER_FIELDS)]
-                params += [moment(r.observed_at), moment(now), moment(now)]
-            cursor.execute(_post_upsert_sql(len(chunk)), params)
+            post_values = [
+                [r.creator_id, r.external_id, r.format, moment(r.published_at), r.caption, r.is_branded,
+                 r.is_deleted, *(r.counters[n] for n in COUNTER_FIELDS), moment(r.observed_at),
+                 moment(now), moment(now)]
+                for r in chunk
+            ]  # fmt: skip
+            source, params = _row_source(POST_COLUMNS, post_values)
+            cursor.execute(_post_upsert_sql(source), params)
             post_ids: dict[str, int] = {}
             for post_id, external_id, *counters in cursor.fetchall():
                 post_ids[external_id] = post_id
                 stored[external_id] = dict(zip(COUNTER_FIELDS, counters, strict=True))
-            snapshot_params: list[Any] = []
-            for r in chunk:
-                snapshot_params += [post_ids[r.external_id], moment(r.observed_at)]
-                snapshot_params += [*(r.counters[n] for n in COUNTER_FIELDS), moment(now)]
-            cursor.execute(_snapshot_insert_sql(len(chunk)), snapshot_params)
+            snapshot_values = [
+                [post_ids[r.external_id], moment(r.observed_at), *(r.counters[n] for n in COUNTER_FIELDS),
+                 moment(now)]
+                for r in chunk
+            ]  # fmt: skip
+            source, params = _row_source(SNAPSHOT_COLUMNS, snapshot_values)
+            cursor.execute(_snapshot_insert_sql(source), params)
     return stored
 
 

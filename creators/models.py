@@ -157,7 +157,10 @@ class Post(TimeStampedModel):
     lower snapshot never lowers them (see creators/ingestion.py).
     """
 
-    creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="posts")
+    # No index of its own: (creator, published_at) and (creator, format) lead with it.
+    creator = models.ForeignKey(
+        CreatorProfile, on_delete=models.PROTECT, related_name="posts", db_index=False
+    )
     external_id = models.CharField(max_length=64, unique=True)
     format = models.CharField(max_length=16, choices=PostFormat.choices)
     published_at = models.DateTimeField()
@@ -172,6 +175,9 @@ class Post(TimeStampedModel):
     reach = models.BigIntegerField(default=0)
     invalid_views = models.BigIntegerField(default=0)
     metrics_observed_at = models.DateTimeField(null=True, blank=True)
+    # Inherited, but not indexed here: posts are listed by publication, and every index
+    # slows ingestion, the hottest write path.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -202,7 +208,8 @@ class Post(TimeStampedModel):
 class MetricSnapshot(models.Model):
     """One observation of a post's counters, as received. History; never rewritten."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots")
+    # No index of its own: the unique (post, observed_at) constraint leads with it.
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
     observed_at = models.DateTimeField()
     views = models.BigIntegerField()
     likes = models.BigIntegerField()

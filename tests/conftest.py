@@ -19,6 +19,9 @@ from creators.services import (
     user_create,
 )
 
+# The Stripe emulator's fixtures: `emulator`, `control`, `receiver` (stripe_emulator/README.md).
+pytest_plugins = ["stripe_emulator.pytest_plugin"]
+
 PASSWORD = "a-long-test-password-42"
 # In CI, tests that need Redis, a worker or Chromium must run: a skip there is a failure.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"

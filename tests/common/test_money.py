@@ -252,13 +252,13 @@ def test_from_decimal_refuses_unknown_currencies():
 
 
 def test_stripe_minimum_charges():
-    assert MINIMUM_CHARGE_MINOR == {"USD": 50, "EUR": 50, "JPY": 50, "KRW": 100}
+    assert MINIMUM_CHARGE_MINOR == {"USD": 50, "EUR": 50, "JPY": 50, "KRW": 700}
     assert charge_minimum("usd") == usd(50)
     assert charge_minimum("JPY") == Money(50, "JPY")
-    assert charge_minimum("KRW") == Money(100, "KRW")
+    assert charge_minimum("KRW") == Money(700, "KRW")
 
 
-@pytest.mark.parametrize(("currency", "minimum"), [("USD", 50), ("EUR", 50), ("JPY", 50), ("KRW", 100)])
+@pytest.mark.parametrize(("currency", "minimum"), [("USD", 50), ("EUR", 50), ("JPY", 50), ("KRW", 700)])
 def test_charge_amount_validate(currency, minimum):
     assert charge_amount_validate(Money(minimum, currency)) == Money(minimum, currency)
     with raises_code("amount_below_minimum"):
@@ -580,3 +580,10 @@ def test_partial_refunds_give_back_each_party_its_proportion(plan):
 def test_refunding_the_whole_charge_in_steps_gives_back_exactly_each_share(plan):
     total, original, steps = plan
     assert refund_in_steps(total, original, steps) == original
+
+
+def test_the_product_and_the_stripe_emulator_agree_on_minimum_charges():
+    from stripe_emulator.money import MINIMUM_CHARGE as EMULATOR_MINIMUMS
+
+    for currency, minimum in MINIMUM_CHARGE_MINOR.items():
+        assert EMULATOR_MINIMUMS[currency.lower()] == minimum, currency
