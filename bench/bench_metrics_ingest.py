@@ -164,7 +164,7 @@ def run() -> Result:
         ratio=round(value / anchor, 3),
         notes=(
             f"{ROWS:,} rows in {elapsed:.1f} s via {ROWS // BATCH:,} API batches of {BATCH:,} "
-            f"({CLIENTS} clients, gunicorn 3 workers); COPY took {copy_elapsed:.1f} s; "
+            f"({CLIENTS} clients, gunicorn 4 workers); COPY took {copy_elapsed:.1f} s; "
             f"stored posts {stored_posts:,}, snapshots {stored_snapshots:,} "
             f"({'exact' if exact else 'MISMATCH'})"
         ),

@@ -72,8 +72,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int = 3) -> Iterator[str]:
-    """Serve the project with gunicorn (sync workers, as in docker-compose) on a free port."""
+def gunicorn(workers: int = 4, **env: str) -> Iterator[str]:
+    """Serve the project with gunicorn as docker-compose does (4 sync workers) on a free port."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -91,7 +91,7 @@ def gunicorn(workers: int = 3) -> Iterator[str]:
             "120",
         ],
         cwd=ROOT,
-        env=server_env(),
+        env=server_env(**env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -156,6 +156,49 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     return LoadResult(
         rps, summary["requests"], summary["errors"], summary["p50"], summary["p95"], summary["p99"]
+    )
+
+
+@dataclass
+class Comparison:
+    measured: LoadResult
+    anchor: LoadResult
+    rounds: int
+
+    @property
+    def ratio(self) -> float:
+        return self.measured.requests_per_second / self.anchor.requests_per_second
+
+
+def compare_load(measured_url: str, anchor_url: str, *, rounds: int = 3, seconds: int = 5) -> Comparison:
+    """Load the anchor and the measured URL in alternating rounds; keep the median round of each.
+
+    On a small machine the load tool, the server and the database share the cores, so one
+    long run of each is at the mercy of whatever else happens in that window. Interleaving
+    exposes both to the same conditions, and the median discards a disturbed round.
+    """
+    wrk(measured_url, seconds=2)  # warm-up: connections, caches, the planner
+    wrk(anchor_url, seconds=2)
+    measured: list[LoadResult] = []
+    anchor: list[LoadResult] = []
+    for round_number in range(rounds):
+        pair = [(anchor_url, anchor), (measured_url, measured)]
+        for url, into in pair if round_number % 2 == 0 else reversed(pair):
+            into.append(wrk(url, seconds=seconds))
+    return Comparison(measured=_median(measured), anchor=_median(anchor), rounds=rounds)
+
+
+def _median(results: list[LoadResult]) -> LoadResult:
+    ordered = sorted(results, key=lambda r: r.requests_per_second)
+    median = ordered[len(ordered) // 2]
+    errors = sum(r.errors for r in results)
+    return LoadResult(
+        median.requests_per_second,
+        sum(r.requests for r in results),
+        errors,
+        median.latency_p50_ms,
+        median.latency_p95_ms,
+        median.latency_p99_ms,
     )
 
 

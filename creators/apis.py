@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -17,6 +20,7 @@ from common.api import parse
 from common.errors import ApplicationError
 from common.pagination import DefaultCursorPagination
 from creators.authentication import IsServiceToken, ServiceTokenAuthentication
+from creators.directory_cache import directory_cached
 from creators.enums import Niche, PostFormat
 from creators.ingestion import followers_ingest, posts_ingest
 from creators.selectors import (
@@ -240,11 +244,18 @@ class CreatorListApi(APIView):
         ],
         responses=CreatorPublicSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
-        paginator = self.Pagination()
-        rows = creator_rows_public(**self.parse_filters(request.query_params))
-        page = paginator.paginate_queryset(rows, request, self)
-        return paginator.get_paginated_response([creator_public_row(row) for row in page])
+    def get(self, request: Request) -> HttpResponse:
+        filters = self.parse_filters(request.query_params)  # bad input is never cached
+
+        def build() -> bytes:
+            paginator = self.Pagination()
+            page = paginator.paginate_queryset(creator_rows_public(**filters), request, self)
+            data = paginator.get_paginated_response([creator_public_row(row) for row in page]).data
+            return JSONRenderer().render(data)
+
+        response = HttpResponse(directory_cached(request, build), content_type="application/json")
+        patch_cache_control(response, public=True, max_age=settings.DIRECTORY_CACHE_SECONDS)
+        return response
 
 
 class CreatorDetailApi(APIView):

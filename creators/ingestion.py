@@ -37,7 +37,10 @@ POST_FIELDS = frozenset(
 )
 FOLLOWER_FIELDS = frozenset({"creator", "followers", "observed_at"})
 IMMUTABLE_POST_FIELDS = ("creator_id", "format", "published_at")
-ROWS_PER_STATEMENT = 500  # 500 rows x 18 columns stays far below both databases' parameter limits
+# SQLite binds every value separately: 500 rows x 18 columns stays below its parameter limit.
+# PostgreSQL gets a whole batch as arrays (see _row_source), so it takes one statement.
+SQLITE_ROWS_PER_STATEMENT = 500
+POST_FORMATS = frozenset(PostFormat.values)
 
 
 @dataclass
@@ -151,6 +154,8 @@ def _flag(row: dict, name: str, result: RowResult) -> bool:
 
 
 def _unknown_fields(row: dict, allowed: frozenset[str], result: RowResult) -> None:
+    if allowed.issuperset(row):
+        return  # the common case, without building a set
     for name in sorted(set(row) - allowed):
         result.reject("unknown_field", f"{name} is not a known field.")
 
@@ -212,7 +217,7 @@ def _parse_post_row(index: int, row: Any, now: datetime) -> tuple[RowResult, dic
             name: _counter(row, name, result, required=name in REQUIRED_COUNTERS) for name in COUNTER_FIELDS
         },
     }
-    if parsed["format"] not in PostFormat.values:
+    if parsed["format"] not in POST_FORMATS:
         result.reject("unknown_format", f"format must be one of: {', '.join(PostFormat.values)}.")
     observed, published = parsed["observed_at"], parsed["published_at"]
     if observed and observed > now + CLOCK_SKEW:
@@ -228,16 +233,14 @@ def _parse_post_row(index: int, row: Any, now: datetime) -> tuple[RowResult, dic
     return result, (None if result.errors else parsed)
 
 
-def _check_against_store(
+def _resolve_rows(
     candidates: list[tuple[RowResult, dict[str, Any]]], creator_ids: dict[str, int]
 ) -> list[tuple[RowResult, PostRow]]:
-    """Resolve creators; refuse duplicates and changes to fields fixed at first ingestion."""
-    existing = {
-        p["external_id"]: p
-        for p in Post.objects.filter(external_id__in=[c[1]["external_id"] for c in candidates]).values(
-            "external_id", "creator_id", "format", "published_at"
-        )
-    }
+    """Resolve creators and refuse duplicates within the batch.
+
+    Changes to the fields fixed at first ingestion are refused by the upsert itself
+    (see _post_upsert_sql), which saves a lookup of every post before writing.
+    """
     seen: set[str] = set()
     accepted: list[tuple[RowResult, PostRow]] = []
     for result, parsed in candidates:
@@ -260,12 +263,6 @@ def _check_against_store(
             observed_at=parsed["observed_at"],
             counters=parsed["counters"],
         )
-        stored = existing.get(row.external_id)
-        changed = [name for name in IMMUTABLE_POST_FIELDS if stored and stored[name] != getattr(row, name)]
-        if changed:
-            result.reject("immutable_field_changed", f"Cannot change {', '.join(changed)} of a stored post.")
-            continue
-        result.status = "updated" if stored else "created"
         accepted.append((result, row))
     return accepted
 
@@ -319,10 +316,14 @@ def _post_upsert_sql(source: str) -> str:
         "updated_at = EXCLUDED.updated_at",
     ]
     columns = ", ".join(name for name, _kind in POST_COLUMNS)
+    # A stored post whose creator, format or publication time differs is left untouched and
+    # not returned: the caller reports it as rejected. An insert sets created_at = updated_at
+    # (the batch's one timestamp); an update keeps the older created_at.
+    unchanged = " AND ".join(f"{table}.{name} = EXCLUDED.{name}" for name in IMMUTABLE_POST_FIELDS)
     return (
         f"INSERT INTO {table} ({columns}) {source} "
-        f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)} "
-        f"RETURNING id, external_id, {', '.join(COUNTER_FIELDS)}"
+        f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(updates)} WHERE {unchanged} "
+        f"RETURNING id, external_id, created_at = updated_at, {', '.join(COUNTER_FIELDS)}"
     )
 
 
@@ -349,13 +350,23 @@ def _bulk_cursor() -> Any:
     return connection.cursor()
 
 
-def _write_posts(rows: list[PostRow], now: datetime) -> dict[str, dict[str, int]]:
-    """Upsert posts and their snapshots; return the counters now stored, by external id."""
+@dataclass
+class Stored:
+    created: bool
+    counters: dict[str, int]
+
+
+def _write_posts(rows: list[PostRow], now: datetime) -> dict[str, Stored]:
+    """Upsert posts and their snapshots; return what is now stored, by external id.
+
+    Rows missing from the result were refused: they would have changed a fixed field.
+    """
     moment = connection.ops.adapt_datetimefield_value
-    stored: dict[str, dict[str, int]] = {}
+    stored: dict[str, Stored] = {}
     with _bulk_cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ROWS_PER_STATEMENT]
+        per_statement = len(rows) if connection.vendor == "postgresql" else SQLITE_ROWS_PER_STATEMENT
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
             post_values = [
                 [r.creator_id, r.external_id, r.format, moment(r.published_at), r.caption, r.is_branded,
                  r.is_deleted, *(r.counters[n] for n in COUNTER_FIELDS), moment(r.observed_at),
@@ -365,16 +376,17 @@ def _write_posts(rows: list[PostRow], now: datetime) -> dict[str, dict[str, int]
             source, params = _row_source(POST_COLUMNS, post_values)
             cursor.execute(_post_upsert_sql(source), params)
             post_ids: dict[str, int] = {}
-            for post_id, external_id, *counters in cursor.fetchall():
+            for post_id, external_id, created, *counters in cursor.fetchall():
                 post_ids[external_id] = post_id
-                stored[external_id] = dict(zip(COUNTER_FIELDS, counters, strict=True))
+                stored[external_id] = Stored(bool(created), dict(zip(COUNTER_FIELDS, counters, strict=True)))
             snapshot_values = [
                 [post_ids[r.external_id], moment(r.observed_at), *(r.counters[n] for n in COUNTER_FIELDS),
                  moment(now)]
-                for r in chunk
+                for r in chunk if r.external_id in post_ids
             ]  # fmt: skip
-            source, params = _row_source(SNAPSHOT_COLUMNS, snapshot_values)
-            cursor.execute(_snapshot_insert_sql(source), params)
+            if snapshot_values:
+                source, params = _row_source(SNAPSHOT_COLUMNS, snapshot_values)
+                cursor.execute(_snapshot_insert_sql(source), params)
     return stored
 
 
@@ -393,13 +405,29 @@ def posts_ingest(*, rows: Any) -> IngestReport:
         results.append(result)
         if parsed is not None:
             candidates.append((result, parsed))
-    accepted = _check_against_store(candidates, _creator_ids(c[1]["handle"] for c in candidates))
+    accepted = _resolve_rows(candidates, _creator_ids(c[1]["handle"] for c in candidates))
     if accepted:
         with transaction.atomic():
             stored = _write_posts([row for _, row in accepted], now)
-        for result, row in accepted:
-            result.stored = stored[row.external_id]
+        _report_writes(accepted, stored)
     return IngestReport(results=results)
+
+
+def _report_writes(accepted: list[tuple[RowResult, PostRow]], stored: dict[str, Stored]) -> None:
+    refused = [row for _, row in accepted if row.external_id not in stored]
+    fixed = {
+        p["external_id"]: p
+        for p in Post.objects.filter(external_id__in=[r.external_id for r in refused]).values(
+            "external_id", *IMMUTABLE_POST_FIELDS
+        )
+    } if refused else {}  # fmt: skip
+    for result, row in accepted:
+        if row.external_id in stored:
+            result.status = "created" if stored[row.external_id].created else "updated"
+            result.stored = stored[row.external_id].counters
+        else:
+            changed = [n for n in IMMUTABLE_POST_FIELDS if fixed[row.external_id][n] != getattr(row, n)]
+            result.reject("immutable_field_changed", f"Cannot change {', '.join(changed)} of a stored post.")
 
 
 # ---------------------------------------------------------------- followers

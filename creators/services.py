@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from creators.avatars import avatar_validate
+from creators.directory_cache import directory_invalidate
 from creators.enums import (
     STANDING_AFTER_STRIKES,
     STRIKES_TO_SUSPEND,
@@ -171,6 +172,7 @@ def creator_become(
             profile.save()
     except IntegrityError as exc:  # the handle was taken between the check and the insert
         raise ApplicationError(_("This handle is taken."), code="handle_taken") from exc
+    transaction.on_commit(directory_invalidate)
     return profile
 
 
@@ -215,6 +217,7 @@ def creator_update(
         creator.age_attested_at = timezone.now()
         fields.append("age_attested_at")
     creator.save(update_fields=fields)
+    transaction.on_commit(directory_invalidate)
     return creator
 
 
@@ -232,6 +235,7 @@ def creator_switch_to_professional(*, creator: CreatorProfile) -> CreatorProfile
         )
     creator.account_type = AccountType.PROFESSIONAL
     creator.save(update_fields=["account_type", "updated_at"])
+    transaction.on_commit(directory_invalidate)
     return creator
 
 
@@ -258,6 +262,8 @@ def _standing_change(
     )
     creator.policy_standing = after
     creator.save(update_fields=["policy_standing", "updated_at"])
+    # A suspended creator must leave the public directory now, not when the cache expires.
+    transaction.on_commit(directory_invalidate)
     return event
 
 

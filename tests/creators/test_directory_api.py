@@ -85,3 +85,30 @@ def test_fast_path_output_matches_the_documented_serializer(anonymous, creator):
 
     item = anonymous.get(LIST).json()["results"][0]
     assert item == dict(CreatorPublicSerializer(creator).data)
+
+
+def test_pages_are_cached_briefly_and_a_suspension_shows_at_once(
+    anonymous, creator, other_creator, staff, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    assert handles(anonymous.get(LIST)) == ["minji", "sora"]
+    with django_assert_num_queries(0):
+        response = anonymous.get(LIST)
+    assert handles(response) == ["minji", "sora"]
+    assert "max-age=30" in response["Cache-Control"]
+    with django_capture_on_commit_callbacks(execute=True):
+        creator_suspend(creator=creator, actor=staff, reason="fraud")
+    assert handles(anonymous.get(LIST)) == ["sora"]
+
+
+def test_a_cached_page_is_keyed_by_its_filters(anonymous, creator, other_creator):
+    assert handles(anonymous.get(LIST, {"country": "KR"})) == ["minji"]
+    assert handles(anonymous.get(LIST, {"country": "JP"})) == ["sora"]
+
+
+def test_with_the_cache_off_every_request_reads_the_database(
+    anonymous, creator, settings, django_assert_num_queries
+):
+    settings.DIRECTORY_CACHE_SECONDS = 0
+    anonymous.get(LIST)
+    with django_assert_num_queries(1):
+        anonymous.get(LIST)

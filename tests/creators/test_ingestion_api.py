@@ -133,7 +133,8 @@ def test_a_post_cannot_move_to_another_creator_or_format(ingest_client, creator,
         result = ingest(ingest_client, row(**{**change, "views": 5})).json()["rows"][0]
         assert result["errors"][0]["code"] == "immutable_field_changed", change
     post = Post.objects.get()
-    assert (post.creator, post.format) == (creator, "reel")
+    assert (post.creator, post.format, post.views) == (creator, "reel", 1000)
+    assert post.snapshots.count() == 1  # the refused rows left no snapshot behind
 
 
 def test_handles_are_case_insensitive(ingest_client, creator):
