@@ -175,8 +175,15 @@ def _check_batch(rows: Any) -> Sequence[Any]:
 
 
 def _creator_ids(handles: Iterable[str]) -> dict[str, int]:
-    wanted = {h.lower() for h in handles if h}
-    return dict(CreatorProfile.objects.filter(handle__in=wanted).values_list("handle", "id"))
+    wanted = list({h.lower() for h in handles if h})
+    if connection.vendor != "postgresql":
+        return dict(CreatorProfile.objects.filter(handle__in=wanted).values_list("handle", "id"))
+    # One array parameter instead of a thousand IN placeholders (see _row_source).
+    with _bulk_cursor() as cursor:
+        cursor.execute(
+            f"SELECT handle, id FROM {CreatorProfile._meta.db_table} WHERE handle = ANY(%b::text[])", [wanted]
+        )
+        return dict(cursor.fetchall())
 
 
 # ---------------------------------------------------------------- posts
