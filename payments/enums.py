@@ -73,3 +73,47 @@ class LedgerErrorCode(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"
     NEGATIVE_NOT_ALLOWED = "negative_not_allowed"
     ALREADY_REVERSED = "already_reversed"
+
+
+class CommissionSource(models.TextChoices):
+    """What a charge pays for: each source has its own commission rule and hold."""
+
+    SHOP_SALE = "shop_sale", _("Shop sale")
+    AFFILIATE_COMMISSION = "affiliate_commission", _("Affiliate commission")
+    SPONSORSHIP = "sponsorship", _("Sponsorship deal")
+    BONUS = "bonus", _("Bonus")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    REQUIRES_ACTION = "requires_action", _("Needs authentication")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Failed")
+
+
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # funds reserved in payable_out, transfer not yet confirmed
+    TRANSFERRED = "transferred", _("Transferred")  # on the creator's Stripe account, bank payout under way
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")  # money back in available
+
+
+class WebhookEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored (type not handled)")
+    FAILED = "failed", _("Failed")
+
+
+class ReconciliationStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    CLEAN = "clean", _("Clean")
+    DIFFERENCES = "differences", _("Differences found")
+    FAILED = "failed", _("Failed")

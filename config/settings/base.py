@@ -136,6 +136,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "common-heartbeat": {"task": "common.heartbeat", "schedule": crontab(minute="*/5")},
+    "payments-release-holds": {"task": "payments.release_due_holds", "schedule": crontab(minute="*/10")},
+    "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
 }
 
 REST_FRAMEWORK = {
@@ -190,6 +193,12 @@ RATELIMIT_VIEW = "common.views.rate_limited"
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_emulator")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_emulator")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
+
+# Days that earnings stay `pending` before they become `available`, by source (refund windows
+# and review holds). A shop's own refund window, passed with its splits, overrides the default.
+PAYMENTS_HOLD_DAYS = {"shop_sale": 30, "affiliate_commission": 30, "sponsorship": 7, "bonus": 14}
+# The smallest `available` balance, in minor units, that a payout run transfers.
+PAYOUT_MINIMUM_MINOR = {"USD": 1000, "EUR": 1000, "JPY": 1000, "KRW": 10000}
 
 INGEST_MAX_BATCH = 1000
 DIRECTORY_CACHE_SECONDS = env.int("DIRECTORY_CACHE_SECONDS", default=30)
