@@ -122,3 +122,12 @@ def ingest_client(service_token):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {service_token}")
     return client
+
+
+@pytest.fixture
+def stripe_api(emulator, settings):
+    """The payments gateway talking to a clean Stripe emulator (real SDK, real HTTP)."""
+    settings.STRIPE_API_BASE = emulator.base_url
+    settings.STRIPE_SECRET_KEY = "sk_test_emulator"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_emulator"
+    return emulator
