@@ -9,6 +9,7 @@ from creators import views as creator_views
 
 api_v1 = [
     path("", include("creators.api_urls")),
+    path("", include("payments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("creators.account_urls")),
     path("dashboard/", include("creators.urls")),
+    path("dashboard/earnings/", include("payments.urls")),
+    path("webhooks/stripe/", include("payments.webhook_urls")),
     path("@<str:handle>", creator_views.creator_public, name="creator-public"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]

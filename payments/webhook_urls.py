@@ -1,0 +1,2 @@
+# The Stripe webhook endpoint, filled in by payments.webhooks.
+urlpatterns: list = []
