@@ -239,6 +239,145 @@ def _reference_claim(candidate: LedgerTransaction) -> tuple[LedgerTransaction, b
         raise
 
 
+# ---------------------------------------------------------------- posting in batches
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One transaction for ledger_post_many(): the arguments of ledger_post()."""
+
+    reference: str
+    entries: Sequence[EntrySpec]
+    kind: str
+    description: str = ""
+    metadata: dict[str, Any] | None = None
+    commission_rule: dict[str, Any] | None = None
+
+
+@db_transaction.atomic
+def ledger_post_many(
+    *, postings: Sequence[Posting], allow_negative: Collection[LedgerAccount] = ()
+) -> list[LedgerTransaction]:
+    """Post many transactions in one database transaction, with a handful of queries.
+
+    The same rules and idempotency as ledger_post() for each posting, all or nothing: one
+    posting that breaks a rule refuses the batch. Overdrafts are checked posting by posting, in
+    order, on the locked balances, exactly as consecutive ledger_post() calls would. Returns the
+    transactions in the order of `postings` (already posted ones included, written once).
+    """
+    overdraft_ids = _overdraft_ids(allow_negative)
+    prepared = [_posting_prepare(posting) for posting in postings]
+    references = [posting.reference for posting, _lines, _digest in prepared]
+    existing = LedgerTransaction.objects.in_bulk(references, field_name="reference")
+    fresh = [item for item in prepared if item[0].reference not in existing]
+    for posting, _lines, digest in prepared:
+        if posting.reference in existing:
+            _repeat_or_conflict(existing[posting.reference], digest)
+    if len(set(references)) != len(references):
+        raise ApplicationError(
+            _("A reference appears twice in the batch."), code=LedgerErrorCode.INVALID_REFERENCE
+        )
+    created = _transactions_claim(fresh)
+    if created is None:  # lost a race for a reference: post one by one, which handles it
+        return [
+            _transaction_post(
+                reference=p.reference,
+                entries=p.entries,
+                kind=p.kind,
+                description=p.description,
+                metadata=p.metadata,
+                commission_rule=p.commission_rule,
+                allow_negative=allow_negative,
+                reverses=None,
+            )
+            for p in postings
+        ]
+    fresh_lines = [lines for _posting, lines, _digest in fresh]
+    _balances_apply_in_order(fresh_lines, overdraft_ids)
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=transaction,
+            account_id=line.account_id,
+            amount_minor=line.amount_minor,
+            currency=line.currency,
+        )
+        for transaction, lines in zip(created, fresh_lines, strict=True)
+        for line in lines
+    )
+    by_reference = {**existing, **{t.reference: t for t in created}}
+    return [by_reference[p.reference] for p in postings]
+
+
+def _posting_prepare(posting: Posting) -> tuple[Posting, list[_Line], str]:
+    _reference_validate(posting.reference)
+    _transaction_kind_validate(posting.kind)
+    lines = _lines_validate(posting.entries)
+    return posting, lines, _content_hash(kind=posting.kind, lines=lines, reverses=None)
+
+
+def _transactions_claim(fresh: list[tuple[Posting, list[_Line], str]]) -> list[LedgerTransaction] | None:
+    """Insert the new transactions in one statement; None if another writer took a reference."""
+    candidates = [
+        LedgerTransaction(
+            reference=p.reference,
+            kind=p.kind,
+            description=p.description[:255],
+            metadata=p.metadata or {},
+            commission_rule=p.commission_rule,
+            content_hash=digest,
+        )
+        for p, _lines, digest in fresh
+    ]
+    try:
+        with db_transaction.atomic():  # a savepoint: losing a race must not abort the caller
+            return LedgerTransaction.objects.bulk_create(candidates)
+    except IntegrityError:
+        return None
+
+
+def _balances_apply_in_order(batches: list[list[_Line]], overdraft_ids: frozenset[int]) -> None:
+    """_balances_apply() for several postings: one lock query, checks in posting order."""
+    currencies = {line.account_id: line.currency for lines in batches for line in lines}
+    accounts = {
+        a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=currencies).order_by("pk")
+    }
+    if len(accounts) != len(currencies):
+        raise ApplicationError(_("A ledger account no longer exists."), code=LedgerErrorCode.UNSAVED_ACCOUNT)
+    for lines in batches:
+        deltas: dict[int, int] = defaultdict(int)
+        for line in lines:
+            deltas[line.account_id] += line.amount_minor
+        for account_id, delta in deltas.items():
+            account = accounts[account_id]
+            if account.currency != currencies[account_id]:
+                raise _currency_mismatch(account, currencies[account_id])
+            _overdraft_check(account, delta, overdraft_ids)
+            account.balance_minor += delta
+    LedgerAccount.objects.bulk_update(list(accounts.values()), ["balance_minor"])
+
+
+def accounts_get_or_create(
+    *, keys: Collection[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], LedgerAccount]:
+    """account_get_or_create() for many (party, kind, currency) keys, in three queries."""
+
+    def fetch() -> dict[tuple[str, str, str], LedgerAccount]:
+        parties = {key[0] for key in keys}
+        return {
+            (a.party, a.kind, a.currency): a
+            for a in LedgerAccount.objects.filter(party__in=parties)
+            if (a.party, a.kind, a.currency) in keys
+        }
+
+    found = fetch()
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
+    for key in missing:
+        account_get_or_create(party=key[0], kind=key[1], currency=key[2])
+    return fetch()
+
+
 # ---------------------------------------------------------------- validation
 
 
@@ -380,9 +519,12 @@ def _overdraft_check(account: LedgerAccount, delta: int, overdraft_ids: frozense
 __all__ = [
     "AccountKind",
     "EntrySpec",
+    "Posting",
     "TransactionKind",
     "account_get_or_create",
+    "accounts_get_or_create",
     "ledger_post",
+    "ledger_post_many",
     "ledger_reverse",
     "platform_account",
 ]

@@ -25,6 +25,14 @@ def settle_payment(payment_id: int) -> None:
     settlement_post(payment=Payment.objects.get(pk=payment_id))
 
 
+@shared_task(name="payments.settle_payments", **RETRY)
+def settle_payments(payment_ids: list[int]) -> int:
+    """Settle a batch of paid payments in one database transaction (each exactly once)."""
+    from payments.settlement import settlement_post_many
+
+    return settlement_post_many(payment_ids=payment_ids)
+
+
 @shared_task(name="payments.release_due_holds", acks_late=True)
 def release_due_holds() -> int:
     from payments.holds import holds_release_due
