@@ -13,4 +13,4 @@ class DefaultCursorPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = "-id"
+    ordering: str | tuple[str, ...] = "-id"

@@ -1,6 +1,8 @@
 """Reads for creators and posts. Public reads never show suspended creators."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
 
 from common.errors import NotFoundError
 from creators.enums import PolicyStanding
@@ -60,3 +62,11 @@ def post_list_for_creator(*, creator: CreatorProfile, include_deleted: bool = Fa
     if not include_deleted:
         qs = qs.filter(is_deleted=False)
     return qs.order_by("-published_at", "-id")
+
+
+def user_from_request(request: HttpRequest) -> User:
+    """The signed-in user of a request that a login requirement has already let through."""
+    user = request.user
+    if not isinstance(user, User):  # AnonymousUser: the view forgot its login requirement
+        raise PermissionDenied
+    return user

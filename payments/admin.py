@@ -147,20 +147,23 @@ class ConnectedAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=party", "stripe_account_id", "email"]
 
 
+REFUND_COLUMNS = (
+    "created_at",
+    "amount_minor",
+    "currency",
+    "status",
+    "reason",
+    "requested_by",
+    "stripe_refund_id",
+)
+DIFFERENCE_COLUMNS = ("kind", "reference", "expected", "actual", "detail")
+
+
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = [
-        "created_at",
-        "amount_minor",
-        "currency",
-        "status",
-        "reason",
-        "requested_by",
-        "stripe_refund_id",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = REFUND_COLUMNS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -259,8 +262,7 @@ class ReconciliationDifferenceInline(admin.TabularInline):
     model = ReconciliationDifference
     extra = 0
     can_delete = False
-    fields = ["kind", "reference", "expected", "actual", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = DIFFERENCE_COLUMNS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

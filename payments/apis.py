@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from common.errors import ApplicationError
 from common.money import Money, format_money
 from common.pagination import DefaultCursorPagination
+from creators.selectors import user_from_request
+from payments.connect import onboarding_link_create
 from payments.earnings import earnings_for_party, payouts_for_party, statement_for_party
 from payments.enums import AccountKind
 from payments.idempotency import idempotent
@@ -68,7 +70,7 @@ class MyBalancesApi(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        summaries = earnings_for_party(party=party_for_user(request.user))
+        summaries = earnings_for_party(party=party_for_user(user_from_request(request)))
         return Response(
             {
                 "balances": [
@@ -122,7 +124,7 @@ class MyStatementApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         entries = statement_for_party(
-            party=party_for_user(request.user),
+            party=party_for_user(user_from_request(request)),
             currency=filters.validated_data["currency"].upper(),
             kind=filters.validated_data["kind"],
         )
@@ -150,7 +152,7 @@ class MyPayoutListApi(APIView):
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()
         page = paginator.paginate_queryset(
-            payouts_for_party(party=party_for_user(request.user)), request, self
+            payouts_for_party(party=party_for_user(user_from_request(request))), request, self
         )
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
@@ -174,13 +176,11 @@ class PayoutOnboardingApi(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        from payments.connect import onboarding_link_create
-
-        if not request.user.is_creator:
+        if not user_from_request(request).is_creator:
             raise ApplicationError("Only creators can set up payouts.", code="not_a_creator", status_code=403)
         site = settings.SITE_URL.rstrip("/")
         url = onboarding_link_create(
-            user=request.user,
+            user=user_from_request(request),
             refresh_url=site + reverse("payments:onboarding"),
             return_url=site + reverse("payments:earnings") + "?setup=done",
             request_key=request.META.get("HTTP_IDEMPOTENCY_KEY") or uuid.uuid4().hex,

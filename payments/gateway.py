@@ -7,6 +7,7 @@ either an ApplicationError with a clear code (the caller can do nothing but tell
 or a StripeTemporaryError (try again later: Celery tasks retry on it with backoff).
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -176,9 +177,16 @@ def checkout_session_create(
         params["customer_email"] = payment.payer_email
     return _call(
         lambda: client().v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"payment:{payment.pk}:checkout"}
+            params=params, options={"idempotency_key": _checkout_key(payment, success_url, cancel_url)}
         )
     )
+
+
+def _checkout_key(payment: Payment, success_url: str, cancel_url: str) -> str:
+    # The same payment may be retried from another page (other return URLs): that is a new
+    # session, not a conflicting retry of the first one.
+    urls = hashlib.sha256(f"{success_url}\n{cancel_url}".encode()).hexdigest()[:16]
+    return f"payment:{payment.pk}:checkout:{urls}"
 
 
 def refund_create(*, refund: Refund) -> stripe.Refund:
@@ -298,8 +306,12 @@ def transfers_list(*, created_gte: int | None = None) -> Iterator[stripe.Transfe
     return iter(_call(lambda: client().v1.transfers.list(params=params)).auto_paging_iter())
 
 
-def refunds_list(*, created_gte: int | None = None) -> Iterator[stripe.Refund]:
+def refunds_list(
+    *, created_gte: int | None = None, payment_intent: str | None = None
+) -> Iterator[stripe.Refund]:
     params: RefundListParams = {"limit": 100}
+    if payment_intent is not None:
+        params["payment_intent"] = payment_intent
     if created_gte is not None:
         params["created"] = {"gte": created_gte}
     return iter(_call(lambda: client().v1.refunds.list(params=params)).auto_paging_iter())

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import ApplicationError
+from creators.selectors import user_from_request
 from payments.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -62,14 +63,15 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
 
 def _claim(request: Request, key: str) -> tuple[IdempotencyRecord, Response | None]:
     digest = _request_hash(request)
+    user = user_from_request(request)
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                user=request.user, key=key, endpoint=request.path, request_hash=digest
+                user=user, key=key, endpoint=request.path, request_hash=digest
             )
         return record, None
     except IntegrityError:
-        record = IdempotencyRecord.objects.get(user=request.user, key=key)
+        record = IdempotencyRecord.objects.get(user=user, key=key)
     if record.request_hash != digest:
         raise ApplicationError(
             _("This Idempotency-Key was already used for a different request."),

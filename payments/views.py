@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
+from creators.selectors import user_from_request
+from payments.connect import onboarding_link_create
 from payments.earnings import (
     connected_account_for_party,
     earnings_for_party,
@@ -21,7 +23,8 @@ from payments.models import party_for_user
 
 @login_required
 def earnings(request: HttpRequest) -> HttpResponse:
-    party = party_for_user(request.user)
+    user = user_from_request(request)
+    party = party_for_user(user)
     if request.GET.get("setup") == "done":
         messages.info(request, _("Thanks! Stripe is checking your details; payouts start once they confirm."))
     return render(
@@ -32,7 +35,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
             "connected": connected_account_for_party(party=party),
             "entries": recent_entries_for_party(party=party),
             "payouts": payouts_for_party(party=party)[:10],
-            "is_creator": request.user.is_creator,
+            "is_creator": user.is_creator,
         },
     )
 
@@ -44,14 +47,13 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     A GET as well as a POST: Stripe sends people back here (its refresh_url) when a link
     has expired or was already used, and a new link is all that is needed then.
     """
-    from payments.connect import onboarding_link_create
-
-    if not request.user.is_creator:
+    user = user_from_request(request)
+    if not user.is_creator:
         messages.error(request, _("Become a creator first, then set up payouts."))
         return redirect("creators:start")
     try:
         url = onboarding_link_create(
-            user=request.user,
+            user=user,
             refresh_url=request.build_absolute_uri(reverse("payments:onboarding")),
             return_url=request.build_absolute_uri(reverse("payments:earnings")) + "?setup=done",
             request_key=uuid.uuid4().hex,

@@ -1,2 +1,7 @@
-# The Stripe webhook endpoint, filled in by payments.webhooks.
-urlpatterns: list = []
+"""The Stripe webhook endpoint, included at /webhooks/stripe/ by config/urls.py."""
+
+from django.urls import path
+
+from payments.webhooks import stripe_webhook
+
+urlpatterns = [path("", stripe_webhook, name="stripe-webhook")]

@@ -24,6 +24,8 @@ Spec = Any
 # Every endpoint takes ``expand``; list endpoints take the pagination cursor.
 EXPAND: dict[str, Spec] = {"expand": [STR]}
 PAGINATION: dict[str, Spec] = {"limit": INT, "starting_after": STR, "ending_before": STR, **EXPAND}
+# The `created` range filter of the list endpoints that take one (paginate() applies it).
+CREATED: dict[str, Spec] = {"created": {"gt": INT, "gte": INT, "lt": INT, "lte": INT}}
 
 
 def coerce(raw: dict[str, Any], spec: dict[str, Spec]) -> dict[str, Any]:

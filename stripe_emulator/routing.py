@@ -90,6 +90,8 @@ def paginate(call: Call, items: list[dict[str, Any]], url: str) -> dict[str, Any
     limit = call.params.get("limit") or 10
     if not 1 <= limit <= 100:
         raise invalid("This value must be between 1 and 100.", param="limit")
+    if created := call.params.get("created"):
+        items = [item for item in items if _created_within(item.get("created", 0), created)]
     ids = [item["id"] for item in items]
     after, before = call.params.get("starting_after"), call.params.get("ending_before")
     if after:
@@ -97,6 +99,15 @@ def paginate(call: Call, items: list[dict[str, Any]], url: str) -> dict[str, Any
     elif before:
         items = items[: _cursor(ids, before, "ending_before")][-limit:]
     return {"object": "list", "data": items[:limit], "has_more": len(items) > limit, "url": url}
+
+
+def _created_within(created: int, bounds: dict[str, int]) -> bool:
+    return (
+        ("gt" not in bounds or created > bounds["gt"])
+        and ("gte" not in bounds or created >= bounds["gte"])
+        and ("lt" not in bounds or created < bounds["lt"])
+        and ("lte" not in bounds or created <= bounds["lte"])
+    )
 
 
 def _cursor(ids: list[str], object_id: str, param: str) -> int:

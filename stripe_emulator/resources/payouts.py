@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import money
 from ..errors import StripeError, balance_insufficient, invalid
-from ..params import INT, METADATA, PAGINATION, STR, merge_metadata
+from ..params import CREATED, INT, METADATA, PAGINATION, STR, merge_metadata
 from ..routing import Call, Routes, paginate
 from ..state import PLATFORM
 from . import accounts
@@ -115,7 +115,7 @@ def retrieve(call: Call) -> dict[str, Any]:
     return call.store.get(call.args["payout"], KIND, call.account, param="id")
 
 
-@ROUTES.api("GET", "/v1/payouts", {"status": STR, **PAGINATION}, sdk="PayoutListParams")
+@ROUTES.api("GET", "/v1/payouts", {"status": STR, **CREATED, **PAGINATION}, sdk="PayoutListParams")
 def list_payouts(call: Call) -> dict[str, Any]:
     status = call.params.get("status")
     found = call.store.select(KIND, call.account, lambda p: status is None or p["status"] == status)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import money
 from ..errors import invalid
-from ..params import BOOL, INT, METADATA, PAGINATION, STR, merge_metadata
+from ..params import BOOL, CREATED, INT, METADATA, PAGINATION, STR, merge_metadata
 from ..routing import Call, Routes, paginate
 from ..state import PLATFORM
 from . import charges, payment_intents, transfers
@@ -136,7 +136,10 @@ def update(call: Call) -> dict[str, Any]:
 
 
 @ROUTES.api(
-    "GET", "/v1/refunds", {"charge": STR, "payment_intent": STR, **PAGINATION}, sdk="RefundListParams"
+    "GET",
+    "/v1/refunds",
+    {"charge": STR, "payment_intent": STR, **CREATED, **PAGINATION},
+    sdk="RefundListParams",
 )
 def list_refunds(call: Call) -> dict[str, Any]:
     charge, intent = call.params.get("charge"), call.params.get("payment_intent")

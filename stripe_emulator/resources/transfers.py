@@ -11,7 +11,7 @@ from typing import Any
 from .. import money
 from ..errors import balance_insufficient as insufficient
 from ..errors import invalid
-from ..params import BOOL, INT, METADATA, PAGINATION, STR, merge_metadata
+from ..params import BOOL, CREATED, INT, METADATA, PAGINATION, STR, merge_metadata
 from ..routing import Call, Routes, paginate
 from ..state import PLATFORM
 from . import accounts
@@ -148,7 +148,7 @@ def update(call: Call) -> dict[str, Any]:
 @ROUTES.api(
     "GET",
     "/v1/transfers",
-    {"destination": STR, "transfer_group": STR, **PAGINATION},
+    {"destination": STR, "transfer_group": STR, **CREATED, **PAGINATION},
     sdk="TransferListParams",
     platform_only=True,
 )

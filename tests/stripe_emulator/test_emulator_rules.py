@@ -224,3 +224,15 @@ def test_error_shape_and_status_codes_on_the_wire(emulator):
         "generic_decline",
     )
     assert error["payment_intent"]["status"] == "requires_payment_method"
+
+
+def test_lists_filter_by_creation_time(emulator, control):
+    intent = stripe.PaymentIntent.create(
+        amount=5000, currency="usd", payment_method="pm_card_visa", confirm=True
+    )
+    early = stripe.Refund.create(payment_intent=intent.id, amount=100)
+    control.advance_clock(3600)
+    late = stripe.Refund.create(payment_intent=intent.id, amount=200)
+    cutoff = early.created + 1800
+    assert [r.id for r in stripe.Refund.list(created={"gte": cutoff}).data] == [late.id]
+    assert [r.id for r in stripe.Refund.list(created={"lt": cutoff}).data] == [early.id]
