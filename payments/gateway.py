@@ -77,6 +77,8 @@ def _call(operation: Callable[[], T]) -> T:
     except stripe.APIError as exc:  # Stripe's own 5xx
         raise StripeTemporaryError(str(exc)) from exc
     except stripe.IdempotencyError as exc:
+        if exc.code == "idempotency_key_in_use":  # the first request with this key is still running
+            raise StripeTemporaryError(str(exc)) from exc
         # Same key, different parameters: a bug on our side, never retried into a second object.
         raise ApplicationError(
             _("A payment request conflicted with an earlier one."),

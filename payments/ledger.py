@@ -373,7 +373,9 @@ def accounts_get_or_create(
     missing = [key for key in keys if key not in found]
     if not missing:
         return found
-    for key in missing:
+    # Created in a fixed order: two transactions creating the same new accounts wait on each
+    # other in that order, never in a cycle.
+    for key in sorted(missing):
         account_get_or_create(party=key[0], kind=key[1], currency=key[2])
     return fetch()
 

@@ -33,6 +33,13 @@ def settle_payments(payment_ids: list[int]) -> int:
     return settlement_post_many(payment_ids=payment_ids)
 
 
+@shared_task(name="payments.settle_missed", acks_late=True)
+def settle_missed() -> int:
+    from payments.settlement import settlements_catch_up
+
+    return settlements_catch_up()
+
+
 @shared_task(name="payments.release_due_holds", acks_late=True)
 def release_due_holds() -> int:
     from payments.holds import holds_release_due

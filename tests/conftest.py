@@ -4,6 +4,7 @@ Personas (CONVENTIONS.md): creator, other_creator, brand, buyer, staff, anonymou
 built through the real services, so a test exercises what a user would.
 """
 
+import importlib
 import os
 
 import pytest
@@ -39,6 +40,36 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def commission_defaults_ensure() -> None:
+    """The default commission rules that migration 0004 seeds (idempotent).
+
+    A transactional test ends with a flush that deletes seeded rows; every test that touches
+    the database gets them back here, as a fresh database would have them.
+    """
+    from payments.models import CommissionRule
+
+    seed = importlib.import_module("payments.migrations.0004_default_commission_rules")
+    for source, rate_bps in seed.DEFAULTS.items():
+        CommissionRule.objects.get_or_create(
+            source=source, country="", effective_from=seed.SINCE, defaults={"rate_bps": rate_bps}
+        )
+
+
+@pytest.fixture(autouse=True)
+def _commission_defaults(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    commission_defaults_ensure()
 
 
 @pytest.fixture(autouse=True)

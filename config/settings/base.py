@@ -137,6 +137,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "common-heartbeat": {"task": "common.heartbeat", "schedule": crontab(minute="*/5")},
     "payments-release-holds": {"task": "payments.release_due_holds", "schedule": crontab(minute="*/10")},
+    "payments-settle-missed": {"task": "payments.settle_missed", "schedule": crontab(minute="*/10")},
     "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
 }

@@ -1,0 +1,81 @@
+"""Holds: earnings stay `pending` for the refund window, then become `available` (DESIGN.md, "Payments flow").
+
+A Hold is a due row (created by settlement), claimed by a periodic task with
+SELECT … FOR UPDATE SKIP LOCKED; refunds before the release reduce what it still holds.
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import ApplicationError
+from common.money import Money
+from payments.enums import AccountKind, TransactionKind
+from payments.ledger import EntrySpec, account_get_or_create, ledger_post
+from payments.models import Hold, LedgerTransaction
+
+logger = logging.getLogger(__name__)
+
+
+def holds_release_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Release up to ``limit`` holds due at ``now``: pending → available; return how many were released.
+
+    Each hold is claimed (FOR UPDATE SKIP LOCKED) and released in its own database transaction,
+    so concurrent runs share the work without waiting on each other, every hold is released
+    once, and one hold that cannot be released (logged) never holds back the others. The
+    posting, ``hold:<pk>:release``, moves what the hold still holds after refunds; a hold
+    emptied by refunds is marked released without a posting.
+    """
+    now = now or timezone.now()
+    released, failed = 0, set[int]()
+    while released < limit:
+        with transaction.atomic():
+            hold = (
+                Hold.objects.select_for_update(skip_locked=True)
+                .filter(released_at__isnull=True, release_at__lte=now)
+                .exclude(pk__in=failed)
+                .order_by("release_at", "pk")
+                .first()
+            )
+            if hold is None:
+                break
+            try:
+                # A savepoint: a refused release must not abort the transaction holding the claim.
+                with transaction.atomic():
+                    hold_release(hold=hold, now=now)
+            except ApplicationError:
+                logger.exception("hold %s could not be released", hold.pk)
+                failed.add(hold.pk)
+                continue
+        released += 1
+    return released
+
+
+def hold_release(*, hold: Hold, now: datetime) -> LedgerTransaction | None:
+    """Move what ``hold`` still holds from pending to available and mark it released.
+
+    Precondition: the caller holds the hold's row lock (freshly read) in an open database
+    transaction, and the hold is not released yet. Returns the posting, or None when refunds
+    emptied the hold.
+    """
+    assert hold.released_at is None, "release a hold once"
+    posted = None
+    if hold.remaining_minor > 0:
+        amount = Money(hold.remaining_minor, hold.currency)
+        pending = account_get_or_create(party=hold.party, kind=AccountKind.PENDING, currency=hold.currency)
+        available = account_get_or_create(
+            party=hold.party, kind=AccountKind.AVAILABLE, currency=hold.currency
+        )
+        posted = ledger_post(
+            reference=f"hold:{hold.pk}:release",
+            entries=[EntrySpec(pending, -amount), EntrySpec(available, amount)],
+            kind=TransactionKind.HOLD_RELEASE,
+            description=f"Hold {hold.pk} released",
+            metadata={"hold_id": hold.pk, "origin_id": hold.origin_id},
+        )
+    hold.released_at = now
+    hold.release = posted
+    hold.save(update_fields=["released_at", "release"])
+    return posted
