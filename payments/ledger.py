@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from common.bulk import bulk_set
 from common.errors import ApplicationError
 from common.money import Money, currency_validate
 from payments.enums import (
@@ -205,7 +207,6 @@ def _transaction_post(
     )
     if not created:
         return _repeat_or_conflict(posted, content_hash)
-    _balances_apply(lines, overdraft_ids)
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             transaction=posted,
@@ -215,6 +216,8 @@ def _transaction_post(
         )
         for line in lines
     )
+    # Balances last: hot platform rows stay locked only from here to the commit (see there).
+    _balances_apply(lines, overdraft_ids)
     return posted
 
 
@@ -293,7 +296,6 @@ def ledger_post_many(
             for p in postings
         ]
     fresh_lines = [lines for _posting, lines, _digest in fresh]
-    _balances_apply_in_order(fresh_lines, overdraft_ids)
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             transaction=transaction,
@@ -304,6 +306,9 @@ def ledger_post_many(
         for transaction, lines in zip(created, fresh_lines, strict=True)
         for line in lines
     )
+    # Balances last: the hot platform rows stay locked only from here to the commit. A refused
+    # overdraft raises, and the whole batch, entries included, is rolled back.
+    _balances_apply_in_order(fresh_lines, overdraft_ids)
     by_reference = {**existing, **{t.reference: t for t in created}}
     return [by_reference[p.reference] for p in postings]
 
@@ -336,24 +341,57 @@ def _transactions_claim(fresh: list[tuple[Posting, list[_Line], str]]) -> list[L
 
 
 def _balances_apply_in_order(batches: list[list[_Line]], overdraft_ids: frozenset[int]) -> None:
-    """_balances_apply() for several postings: one lock query, checks in posting order."""
+    """Refuse overdrafts and update the cached balances of the postings in `batches`, in order.
+
+    Locking, always in this order so that no two writers wait on each other in a cycle:
+    1. Accounts that must not go negative are locked with SELECT … FOR UPDATE in primary-key
+       order, and overdrafts are checked posting by posting on the locked rows.
+    2. Accounts that take any sign (the platform's clearing, revenue and expense accounts, hot
+       rows that every settlement touches) need no check: they are incremented last, in
+       primary-key order, so their row locks are held only from that UPDATE to the commit.
+    The database's own CHECK on LedgerAccount backs step 1 whatever the caller claims.
+    Caller holds an open database transaction (the row locks last until it ends).
+    """
     currencies = {line.account_id: line.currency for lines in batches for line in lines}
-    accounts = {
-        a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=currencies).order_by("pk")
+    free = {
+        a.pk: a
+        for a in LedgerAccount.objects.filter(pk__in=currencies, allow_negative=True).only(
+            "pk", "currency", "kind"
+        )
     }
-    if len(accounts) != len(currencies):
+    guarded = {
+        a.pk: a
+        for a in LedgerAccount.objects.select_for_update()
+        .filter(pk__in=set(currencies) - set(free))
+        .order_by("pk")
+    }
+    if len(guarded) + len(free) != len(currencies):
         raise ApplicationError(_("A ledger account no longer exists."), code=LedgerErrorCode.UNSAVED_ACCOUNT)
+    for account in [*guarded.values(), *free.values()]:
+        # Re-checked on the stored row: the caller's instance could be stale or hand-made.
+        if account.currency != currencies[account.pk]:
+            raise _currency_mismatch(account, currencies[account.pk])
+    free_deltas: dict[int, int] = defaultdict(int)
     for lines in batches:
         deltas: dict[int, int] = defaultdict(int)
         for line in lines:
             deltas[line.account_id] += line.amount_minor
         for account_id, delta in deltas.items():
-            account = accounts[account_id]
-            if account.currency != currencies[account_id]:
-                raise _currency_mismatch(account, currencies[account_id])
-            _overdraft_check(account, delta, overdraft_ids)
-            account.balance_minor += delta
-    LedgerAccount.objects.bulk_update(list(accounts.values()), ["balance_minor"])
+            if account_id in free:
+                free_deltas[account_id] += delta
+            else:
+                _overdraft_check(guarded[account_id], delta, overdraft_ids)
+                guarded[account_id].balance_minor += delta
+    bulk_set(
+        LedgerAccount,
+        column="balance_minor",
+        sql_type="bigint",
+        values={pk: account.balance_minor for pk, account in guarded.items()},
+    )
+    for account_id in sorted(free_deltas):
+        LedgerAccount.objects.filter(pk=account_id).update(
+            balance_minor=F("balance_minor") + free_deltas[account_id]
+        )
 
 
 def accounts_get_or_create(
@@ -478,25 +516,8 @@ def _currency_mismatch(account: LedgerAccount, currency: str) -> ApplicationErro
 
 
 def _balances_apply(lines: list[_Line], overdraft_ids: frozenset[int]) -> None:
-    """Lock the touched accounts in primary-key order, refuse overdrafts, update cached balances.
-
-    Caller holds an open database transaction (the row locks last until it ends).
-    """
-    deltas: dict[int, int] = defaultdict(int)
-    currencies = {line.account_id: line.currency for line in lines}
-    for line in lines:
-        deltas[line.account_id] += line.amount_minor
-    # ORDER BY pk with FOR UPDATE locks the rows in that order: a fixed order, so no deadlocks.
-    accounts = list(LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk"))
-    if len(accounts) != len(deltas):
-        raise ApplicationError(_("A ledger account no longer exists."), code=LedgerErrorCode.UNSAVED_ACCOUNT)
-    for account in accounts:
-        # Re-checked on the locked row: the caller's instance could be stale or hand-made.
-        if account.currency != currencies[account.pk]:
-            raise _currency_mismatch(account, currencies[account.pk])
-        _overdraft_check(account, deltas[account.pk], overdraft_ids)
-        account.balance_minor += deltas[account.pk]
-    LedgerAccount.objects.bulk_update(accounts, ["balance_minor"])
+    """Refuse overdrafts and update cached balances: _balances_apply_in_order() for one posting."""
+    _balances_apply_in_order([lines], overdraft_ids)
 
 
 def _overdraft_check(account: LedgerAccount, delta: int, overdraft_ids: frozenset[int]) -> None:

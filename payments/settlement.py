@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk import bulk_set
 from common.errors import ApplicationError
 from common.money import Money, portion, sum_money
 from payments.commission import commission_rule_for, commission_rule_pick, commission_rules_load
@@ -165,10 +166,11 @@ def settlement_post_many(*, payment_ids: Sequence[int]) -> int:
         for plan, (_posting, credited), transaction_ in zip(plans, prepared, posted, strict=True)
         for hold in _holds(plan, credited, transaction_)
     )
-    now = timezone.now()  # bulk_update does not apply auto_now
     for plan, transaction_ in zip(plans, posted, strict=True):
-        plan.payment.settlement, plan.payment.updated_at = transaction_, now
-    Payment.objects.bulk_update([plan.payment for plan in plans], ["settlement", "updated_at"])
+        plan.payment.settlement = transaction_
+    settled = {plan.payment.pk: transaction_.pk for plan, transaction_ in zip(plans, posted, strict=True)}
+    bulk_set(Payment, column="settlement_id", sql_type="bigint", values=settled)
+    Payment.objects.filter(pk__in=settled).update(updated_at=timezone.now())
     return len(plans)
 
 
