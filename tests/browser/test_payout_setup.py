@@ -1,0 +1,38 @@
+import pytest
+
+from payments.models import ConnectedAccount, party_for_user
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_creator_sets_up_payouts_on_stripes_page_and_comes_back_ready(
+    page, live_server, stripe_api, control
+):
+    from tests.conftest import make_creator
+
+    creator = make_creator("hana.pays", country="JP")
+    # Stripe's events reach the site's real webhook endpoint, signed, as in production.
+    control.add_webhook_endpoint(live_server.url + "/webhooks/stripe/", connect=True)
+    page.context.add_cookies([_session_cookie(live_server, creator.user)])
+
+    page.goto("/dashboard/earnings/")
+    page.get_by_role("link", name="Set up payouts").click()
+    assert page.url.startswith(stripe_api.base_url)
+    page.get_by_role("button", name="Agree and submit").click()
+    page.wait_for_url("**/dashboard/earnings/?setup=done")
+    control.wait_for_webhooks()
+
+    connected = ConnectedAccount.objects.get(party=party_for_user(creator.user))
+    assert connected.is_ready
+    page.reload()
+    assert page.locator(".payout-setup").get_by_text("Your payout account is ready").is_visible()
+    screenshot(page, "earnings-payouts-ready")
+
+
+def _session_cookie(live_server, user) -> dict:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
