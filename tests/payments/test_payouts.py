@@ -19,7 +19,7 @@ from common.money import Money
 from payments import gateway
 from payments.enums import AccountKind, PayoutStatus, TransactionKind
 from payments.gateway import StripeTemporaryError
-from payments.models import (
+from payments.models import LedgerTransaction, (
     ConnectedAccount,
     LedgerTransaction,
     Payout,
@@ -426,6 +426,12 @@ def test_a_lost_answer_then_a_retry_make_exactly_one_transfer(stripe_api, contro
     run()
     payout = Payout.objects.get()
     assert [t.id for t in stripe.Transfer.list().data] == [payout.stripe_transfer_id]
+    # ... and exactly one ledger movement for it: the reserve, posted once before Stripe was called.
+    assert list(
+        LedgerTransaction.objects.filter(reference__startswith=f"payout:{payout.pk}:").values_list(
+            "reference", flat=True
+        )
+    ) == [f"payout:{payout.pk}:reserve"]
 
 
 def test_stripe_down_leaves_the_payout_pending_for_a_retry_with_the_same_keys(stripe_api, control, payee):
