@@ -19,7 +19,7 @@ from common.money import Money
 from payments import gateway
 from payments.enums import AccountKind, PayoutStatus, TransactionKind
 from payments.gateway import StripeTemporaryError
-from payments.models import LedgerTransaction, (
+from payments.models import (
     ConnectedAccount,
     LedgerTransaction,
     Payout,
