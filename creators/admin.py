@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdminMixin
 from common.errors import ApplicationError
 from creators.models import (
     CreatorProfile,
@@ -140,32 +141,14 @@ class CreatorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(StandingEvent)
-class StandingEventAdmin(admin.ModelAdmin):
+class StandingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "creator", "kind", "standing_before", "standing_after", "actor", "reason"]
     list_filter = ["kind", "standing_after"]
     search_fields = ["creator__handle", "reason"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Counters come from ingestion only; staff read them, never type them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Post)

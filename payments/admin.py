@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdminMixin
 from common.errors import ApplicationError
 from payments.models import (
     CommissionRule,
@@ -24,19 +25,6 @@ from payments.models import (
     Refund,
     WebhookEvent,
 )
-
-
-class ReadOnlyAdminMixin:
-    """No add, change or delete: the ledger is append-only, and corrections are reversing postings."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(LedgerAccount)

@@ -8,6 +8,7 @@ import importlib
 import os
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
@@ -162,3 +163,16 @@ def stripe_api(emulator, settings):
     settings.STRIPE_SECRET_KEY = "sk_test_emulator"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_emulator"
     return emulator
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis of REDIS_URL, for tests that start a real Celery worker (skipped without it)."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} is not reachable: {exc}")
+    return url

@@ -10,26 +10,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 
 from common.tasks import ping
 from config.celery_app import app
-from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at {url} is not reachable: {exc}")
-    return url
 
 
 @pytest.fixture

@@ -4,19 +4,18 @@ Tests that depend on COMMIT (deferred triggers, other connections seeing committ
 ``transactional_db``; each thread has its own connection and closes it when done.
 """
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from common.errors import ApplicationError
 from payments.enums import AccountKind, TransactionKind
 from payments.ledger import ledger_post
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from payments.selectors import account_balance, ledger_check
-from tests.payments.factories import balance_of, clearing, entry, fund, move, user_account
+from tests.payments.factories import balance_of, clearing, entry, fund, move, run_threads, user_account
 
 THREADS = 8
 
@@ -113,26 +112,7 @@ def test_an_accounts_identity_never_changes_but_its_cached_balance_does(postgres
 
 
 def run_at_once(work: Callable[[int], Any]) -> list[Any]:
-    """Run work(0..THREADS-1) in threads released together; results or exceptions, in order."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-
-    def thread_main(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=thread_main, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+    return run_threads(THREADS, work)
 
 
 def test_simultaneous_posts_of_one_reference_write_one_transaction(postgres_only, transactional_db, creator):

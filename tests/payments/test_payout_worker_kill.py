@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import redis
 import stripe
 from django.conf import settings
 
@@ -31,25 +30,12 @@ from payments.models import Payout
 from payments.payouts import payouts_run
 from payments.selectors import ledger_check
 from payments.tasks import execute_payout
-from tests.conftest import skip_or_fail
 from tests.payments.test_payouts import balances, earn, platform_funds, ready_account
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSFER_DELAY = 6.0  # seconds the emulator holds the transfer request
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        skip_or_fail("REDIS_URL is not set: no Redis to run a real worker against")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at {url} is not reachable: {exc}")
-    return url
 
 
 def worker_database_url() -> str:
