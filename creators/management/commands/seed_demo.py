@@ -1,15 +1,23 @@
 """Demo data for `make run`: safe to run any number of times (it only adds what is missing)."""
 
 import random
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from common.money import Money
 from creators.demo import demo_populate, demo_posts_for
 from creators.models import CreatorProfile, Post, User
 from creators.services import creator_become, creator_switch_to_professional, user_create
+from payments.charges import payment_create, payment_mark_succeeded
+from payments.holds import holds_release_due
+from payments.models import Payment, party_for_user
+from payments.settlement import settlement_post
 
+# A demo product's price per country, in minor units: $24.00, ¥2,400, ₩32,000, €22.00.
+DEMO_PRICES = {"US": ("USD", 2400), "JP": ("JPY", 2400), "KR": ("KRW", 32000), "FR": ("EUR", 2200)}
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105  printed for the person running the demo; demo only
 DEMO_PEOPLE = [
     # email, name, language, country, handle, niches
@@ -60,12 +68,51 @@ class Command(BaseCommand):
         if generated < creators:
             demo_populate(creators=creators - generated, posts_per_creator=posts, start=generated)
         self._seed_posts_for_named_creators(posts)
+        self._seed_earnings()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Log in as staff@demo.example or minji@demo.example "
                 f"with password {DEMO_PASSWORD}"
             )
         )
+
+    def _seed_earnings(self) -> None:
+        """A few paid, settled sales per named creator, so the Earnings page has something to
+        explain: one old enough to have cleared its hold (available), the others pending.
+        Made through the payments services, exactly as a real sale would be."""
+        buyer, _created = User.objects.get_or_create(
+            email="buyer@demo.example", defaults={"display_name": "Demo buyer"}
+        )
+        now = timezone.now()
+        for _email, _name, _lang, country, handle, _niches in DEMO_PEOPLE:
+            profile = CreatorProfile.objects.get(handle=handle)
+            currency, unit = DEMO_PRICES[country]
+            for number, (quantity, days_ago) in enumerate(((3, 45), (1, 6), (2, 1))):
+                reference = f"demo:{handle}:{number}"
+                if Payment.objects.filter(reference=reference).exists():
+                    continue
+                amount = Money(unit * quantity, currency)
+                payment = payment_create(
+                    reference=reference,
+                    source="shop_sale",
+                    amount=amount,
+                    payer=buyer,
+                    country=country,
+                    splits=[
+                        {
+                            "party": party_for_user(profile.user),
+                            "amount_minor": amount.amount_minor,
+                            "source": "shop_sale",
+                        }
+                    ],
+                )
+                payment_mark_succeeded(
+                    payment=payment,
+                    stripe_payment_intent_id=f"pi_demo_{payment.pk}",
+                    paid_at=now - timedelta(days=days_ago),
+                )
+                settlement_post(payment=payment)
+        holds_release_due()
 
     def _seed_posts_for_named_creators(self, posts: int) -> None:
         now = timezone.now()
