@@ -4,12 +4,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
 from common.errors import ApplicationError
+from payments.enums import ReconciliationStatus
 from payments.models import (
     CommissionRule,
     ConnectedAccount,
@@ -25,6 +28,7 @@ from payments.models import (
     Refund,
     WebhookEvent,
 )
+from payments.reconciliation import reconciliation_run
 
 
 @admin.register(LedgerAccount)
@@ -261,19 +265,24 @@ class ReconciliationReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "finished_at", "status", "triggered_by"]
     list_filter = ["status"]
     inlines = [ReconciliationDifferenceInline]
-    actions = ["run_now"]
+    change_list_template = "admin/payments/reconciliationreport/change_list.html"
 
-    @admin.action(description=_("Run a reconciliation now"))
-    def run_now(self, request: HttpRequest, queryset: QuerySet[ReconciliationReport]) -> None:
-        from payments.reconciliation import reconciliation_run
+    def get_urls(self) -> list:
+        run = path("run/", self.admin_site.admin_view(self.run_now_view), name="payments_reconciliation_run")
+        return [run, *super().get_urls()]
 
+    def run_now_view(self, request: HttpRequest) -> HttpResponse:
+        """Run a reconciliation now (POST only: it writes a report)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         report = reconciliation_run(triggered_by=request.user)
-        level = messages.SUCCESS if report.status == "clean" else messages.WARNING
+        level = messages.SUCCESS if report.status == ReconciliationStatus.CLEAN else messages.WARNING
         self.message_user(
             request,
             _("Reconciliation finished: %(status)s.") % {"status": report.get_status_display()},
             level,
         )
+        return redirect("admin:payments_reconciliationreport_change", report.pk)
 
 
 @admin.register(IdempotencyRecord)

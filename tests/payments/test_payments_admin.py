@@ -71,3 +71,16 @@ def test_ledger_and_payments_are_read_only_to_staff(client, staff):
     client.force_login(staff)
     assert client.get(reverse("admin:payments_ledgerentry_add")).status_code == 403
     assert client.get(reverse("admin:payments_payment_add")).status_code == 403
+
+
+def test_staff_run_a_reconciliation_from_the_report_list(client, staff, stripe_api):
+    from payments.models import ReconciliationReport
+
+    client.force_login(staff)
+    page = client.get(reverse("admin:payments_reconciliationreport_changelist")).content.decode()
+    assert "Run a reconciliation now" in page
+    assert client.get(reverse("admin:payments_reconciliation_run")).status_code == 405
+    response = client.post(reverse("admin:payments_reconciliation_run"), follow=True)
+    report = ReconciliationReport.objects.get()
+    assert (report.status, report.triggered_by) == ("clean", staff)
+    assert "Reconciliation finished: Clean." in response.content.decode()
