@@ -1,0 +1,335 @@
+"""REST API: the public catalogue and the seller's own shop."""
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api import parse
+from common.errors import ApplicationError
+from common.money import Money, currency_validate, format_money
+from common.pagination import DefaultCursorPagination
+from creators.selectors import creator_get_for_user
+from shops.enums import ProductSort, ProductType, RefundWindow
+from shops.models import Product, Shop
+from shops.selectors import (
+    SORT_ORDERINGS,
+    product_get_for_owner,
+    product_get_public,
+    product_list_for_shop,
+    product_list_public,
+    shop_currency_public,
+    shop_get_for_owner,
+)
+from shops.services import (
+    product_create,
+    product_update,
+    shop_create,
+    shop_set_status,
+    shop_update,
+    variant_create,
+)
+
+
+def money_data(money: Money | None) -> dict[str, Any] | None:
+    if money is None:
+        return None
+    return {
+        "amount_minor": money.amount_minor,
+        "currency": money.currency,
+        "amount": str(money.as_decimal()),
+        "display": format_money(money),
+    }
+
+
+class PriceSerializer(serializers.Serializer):
+    """Documents the shape of money_data() in the schema."""
+
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text='Major units, exact: "24.00", "2400".')
+    display = serializers.CharField(help_text="Formatted for the request's language.")
+
+
+class ShopSummarySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    country = serializers.CharField()
+
+
+class ProductImageSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    alt_text = serializers.CharField()
+    position = serializers.IntegerField()
+
+    def get_url(self, obj) -> str:
+        return obj.image.url
+
+
+class VariantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sku = serializers.CharField()
+    stock = serializers.IntegerField()
+    is_sold_out = serializers.BooleanField()
+    price = serializers.SerializerMethodField()
+
+    @extend_schema_field(PriceSerializer)
+    def get_price(self, obj) -> dict[str, Any] | None:
+        return money_data(obj.price)
+
+
+class ProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    type = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    compare_at = serializers.SerializerMethodField()
+    shop = ShopSummarySerializer()
+    images = ProductImageSerializer(many=True, source="images.all")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(PriceSerializer)
+    def get_price(self, obj) -> dict[str, Any] | None:
+        return money_data(obj.price)
+
+    @extend_schema_field(PriceSerializer(allow_null=True))
+    def get_compare_at(self, obj) -> dict[str, Any] | None:
+        return money_data(obj.compare_at)
+
+
+class ProductDetailSerializer(ProductSerializer):
+    variants = VariantSerializer(many=True, source="variants.all")
+
+
+class SellerProductSerializer(ProductDetailSerializer):
+    status = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+class ShopSerializer(ShopSummarySerializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    refund_window_days = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+# ---------------------------------------------------------------- public catalogue
+
+
+class ProductListApi(APIView):
+    """Active products of open shops. Price bounds are major units of one currency (the shop's,
+    or ``currency``); sorting by price is meaningful within one currency."""
+
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(serializers.Serializer):
+        shop = serializers.SlugField(required=False)
+        currency = serializers.CharField(required=False, max_length=3)
+        min_price = serializers.CharField(required=False, max_length=32)
+        max_price = serializers.CharField(required=False, max_length=32)
+        type = serializers.ChoiceField(choices=ProductType.choices, required=False)
+        q = serializers.CharField(required=False, max_length=100)
+        sort = serializers.ChoiceField(
+            choices=ProductSort.choices, required=False, default=ProductSort.NEWEST
+        )
+
+    class Pagination(DefaultCursorPagination):
+        ordering = SORT_ORDERINGS[ProductSort.NEWEST]
+
+    @staticmethod
+    def price_filters(data: dict[str, Any]) -> dict[str, Any]:
+        """min_price/max_price → minor units, in the shop's currency or the ``currency`` filter."""
+        filters: dict[str, Any] = {}
+        currency = data.get("currency")
+        if currency:
+            filters["currency"] = currency = currency_validate(currency)
+        if data.get("min_price") is None and data.get("max_price") is None:
+            return filters
+        if data.get("shop"):
+            # An unknown or closed shop lists nothing anyway; its currency does not matter.
+            currency = shop_currency_public(slug=data["shop"]) or currency or "USD"
+        if not currency:
+            raise ApplicationError(
+                "Give a currency (or a shop) with a price range.",
+                code="currency_required",
+                fields={"currency": ["Required with min_price or max_price."]},
+            )
+        for name in ("min_price", "max_price"):
+            if data.get(name) is not None:
+                try:
+                    filters[f"{name}_minor"] = Money.from_decimal(data[name], currency).amount_minor
+                except ApplicationError as exc:
+                    raise ApplicationError(exc.message, code=exc.code, fields={name: [exc.message]}) from exc
+        return filters
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("shop", str, description="Shop slug"),
+            OpenApiParameter("currency", str, enum=["USD", "EUR", "JPY", "KRW"]),
+            OpenApiParameter("min_price", str, description='Major units, e.g. "10.00"'),
+            OpenApiParameter("max_price", str, description='Major units, e.g. "50.00"'),
+            OpenApiParameter("type", str, enum=ProductType.values),
+            OpenApiParameter("q", str, description="Words in the title"),
+            OpenApiParameter("sort", str, enum=ProductSort.values),
+        ],
+        responses=ProductSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        data = parse(self.FilterSerializer, request.query_params)
+        price_filters = self.price_filters(data)
+        products = product_list_public(
+            shop_slug=data.get("shop"),
+            type=data.get("type"),
+            q=data.get("q"),
+            sort=data["sort"],
+            **price_filters,
+        )
+        paginator = self.Pagination()
+        paginator.ordering = SORT_ORDERINGS[data["sort"]]
+        page = paginator.paginate_queryset(products, request, self)
+        return paginator.get_paginated_response(ProductSerializer(page, many=True).data)
+
+
+class ProductDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=ProductDetailSerializer)
+    def get(self, request: Request, product_id: int) -> Response:
+        return Response(ProductDetailSerializer(product_get_public(product_id=product_id)).data)
+
+
+# ---------------------------------------------------------------- the seller's shop
+
+
+def _my_shop(request: Request) -> Shop:
+    shop = shop_get_for_owner(user=request.user)
+    if shop is None:
+        raise ApplicationError("You do not have a shop yet.", code="no_shop", status_code=404)
+    return shop
+
+
+class MyShopApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class CreateSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        slug = serializers.CharField(max_length=60)
+        currency = serializers.CharField(max_length=3)
+        country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+        description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        refund_window_days = serializers.ChoiceField(choices=RefundWindow.choices, required=False)
+
+    class UpdateSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80, required=False)
+        slug = serializers.CharField(max_length=60, required=False)
+        currency = serializers.CharField(max_length=3, required=False)
+        country = serializers.CharField(max_length=2, required=False)
+        description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        refund_window_days = serializers.ChoiceField(choices=RefundWindow.choices, required=False)
+        # Text, not a choice field: the service checks it, and its error says who may set what.
+        status = serializers.CharField(required=False, help_text="draft, open or paused (closed: staff only)")
+
+    @extend_schema(responses=ShopSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ShopSerializer(_my_shop(request)).data)
+
+    @extend_schema(request=CreateSerializer, responses={201: ShopSerializer})
+    def post(self, request: Request) -> Response:
+        creator = creator_get_for_user(user=request.user)
+        if creator is None:
+            raise ApplicationError("Become a creator to open a shop.", code="not_a_creator", status_code=403)
+        shop = shop_create(creator=creator, **parse(self.CreateSerializer, request.data))
+        return Response(ShopSerializer(shop).data, status=201)
+
+    @extend_schema(request=UpdateSerializer, responses=ShopSerializer)
+    def patch(self, request: Request) -> Response:
+        shop = _my_shop(request)
+        data = parse(self.UpdateSerializer, request.data)
+        status = data.pop("status", None)
+        # One request, two services: all or nothing, so a refused status change leaves the
+        # other fields as they were too.
+        with transaction.atomic():
+            shop = shop_update(shop=shop, **data)
+            if status is not None:
+                shop = shop_set_status(shop=shop, status=status, actor=request.user)
+        return Response(ShopSerializer(shop).data)
+
+
+class MyProductListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=140)
+        description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+        type = serializers.ChoiceField(choices=ProductType.choices, required=False)
+        price = serializers.CharField(max_length=32, help_text='Major units as text: "24.00", "2400".')
+        compare_at = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+        status = serializers.CharField(required=False, help_text="draft, active or archived")
+
+    class Pagination(DefaultCursorPagination):
+        ordering = ("-created_at", "-id")
+
+    @extend_schema(responses=SellerProductSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = self.Pagination()
+        page = paginator.paginate_queryset(product_list_for_shop(shop=_my_shop(request)), request, self)
+        return paginator.get_paginated_response(SellerProductSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: SellerProductSerializer})
+    def post(self, request: Request) -> Response:
+        shop = _my_shop(request)
+        product = product_create(shop=shop, **parse(self.InputSerializer, request.data))
+        return Response(SellerProductSerializer(product).data, status=201)
+
+
+class MyProductUpdateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=140, required=False)
+        description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+        type = serializers.ChoiceField(choices=ProductType.choices, required=False)
+        price = serializers.CharField(max_length=32, required=False)
+        compare_at = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+        status = serializers.CharField(required=False, help_text="draft, active or archived")
+
+    @extend_schema(responses=SellerProductSerializer)
+    def get(self, request: Request, product_id: int) -> Response:
+        product = product_get_for_owner(user=request.user, product_id=product_id)
+        return Response(SellerProductSerializer(product).data)
+
+    @extend_schema(request=InputSerializer, responses=SellerProductSerializer)
+    def patch(self, request: Request, product_id: int) -> Response:
+        product = product_get_for_owner(user=request.user, product_id=product_id)
+        product = product_update(product=product, **parse(self.InputSerializer, request.data))
+        return Response(SellerProductSerializer(_reloaded(product)).data)
+
+
+def _reloaded(product: Product) -> Product:
+    # Prefetched variants and images are stale after a write; read them again.
+    return product_get_for_owner(user=product.shop.creator.user, product_id=product.pk)  # type: ignore[union-attr]
+
+
+class MyVariantCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        stock = serializers.IntegerField(required=False, default=0)
+        price = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={201: VariantSerializer})
+    def post(self, request: Request, product_id: int) -> Response:
+        product = product_get_for_owner(user=request.user, product_id=product_id)
+        variant = variant_create(product=product, **parse(self.InputSerializer, request.data))
+        return Response(VariantSerializer(variant).data, status=201)

@@ -1,0 +1,143 @@
+"""Reads for shops and products. Public reads only show active products of open shops whose
+creator is in good enough standing to be listed; anything else is a 404."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from common.errors import NotFoundError
+from creators.enums import PolicyStanding
+from creators.models import User
+from shops.enums import ProductSort, ProductStatus, ShopStatus
+from shops.models import Product, ProductImage, ProductVariant, Shop
+
+SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    ProductSort.NEWEST: ("-created_at", "-id"),
+    ProductSort.PRICE_ASC: ("price_minor", "id"),
+    ProductSort.PRICE_DESC: ("-price_minor", "-id"),
+}
+
+
+def _public_shops() -> QuerySet[Shop]:
+    return Shop.objects.filter(status=ShopStatus.OPEN).exclude(
+        creator__policy_standing=PolicyStanding.SUSPENDED
+    )
+
+
+# ---------------------------------------------------------------- shops
+
+
+def shop_get_for_owner(*, user: User) -> Shop | None:
+    """The signed-in creator's shop, or None (no creator profile, or no shop yet)."""
+    if not user.is_authenticated:
+        return None
+    return Shop.objects.select_related("creator").filter(creator__user=user).first()
+
+
+def shop_get_public(*, slug: str | None = None, handle: str | None = None) -> Shop:
+    """An open shop by its slug or its creator's handle; NotFoundError otherwise."""
+    if slug:
+        condition = Q(slug=slug.lower())
+    elif handle:
+        condition = Q(creator__handle=handle.lower().lstrip("@"))
+    else:
+        raise NotFoundError()
+    shop = _public_shops().select_related("creator").filter(condition).first()
+    if shop is None:
+        raise NotFoundError()
+    return shop
+
+
+def shop_currency_public(*, slug: str) -> str | None:
+    return _public_shops().filter(slug=slug.lower()).values_list("currency", flat=True).first()
+
+
+def shop_has_public(*, handle: str) -> bool:
+    return _public_shops().filter(creator__handle=handle).exists()
+
+
+# ---------------------------------------------------------------- products
+
+
+def product_list_public(
+    *,
+    shop: Shop | None = None,
+    shop_slug: str | None = None,
+    currency: str | None = None,
+    min_price_minor: int | None = None,
+    max_price_minor: int | None = None,
+    type: str | None = None,
+    q: str | None = None,
+    sort: str = ProductSort.NEWEST,
+) -> QuerySet[Product]:
+    """Active products of open shops, with their shop and images loaded (a constant query count).
+
+    Price bounds are minor units and only make sense within one currency: pass ``currency``
+    (or a shop) with them. Sorting by price across currencies compares minor units, which is
+    only meaningful within one currency too; the API documents that.
+    """
+    condition = Q(status=ProductStatus.ACTIVE, shop__in=_public_shops())
+    if shop is not None:
+        condition &= Q(shop=shop)
+    if shop_slug:
+        condition &= Q(shop__slug=shop_slug.lower())
+    if currency:
+        condition &= Q(shop__currency=currency)
+    if min_price_minor is not None:
+        condition &= Q(price_minor__gte=min_price_minor)
+    if max_price_minor is not None:
+        condition &= Q(price_minor__lte=max_price_minor)
+    if type:
+        condition &= Q(type=type)
+    if q and q.strip():
+        condition &= Q(title__icontains=q.strip())
+    return (
+        Product.objects.filter(condition)
+        .select_related("shop")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        .order_by(*SORT_ORDERINGS.get(sort, SORT_ORDERINGS[ProductSort.NEWEST]))
+    )
+
+
+def product_get_public(*, product_id: int, shop: Shop | None = None) -> Product:
+    products = product_list_public(shop=shop).prefetch_related(
+        Prefetch("variants", queryset=ProductVariant.objects.order_by("id"))
+    )
+    product = products.filter(pk=product_id).first()
+    if product is None:
+        raise NotFoundError()
+    return product
+
+
+def product_list_for_shop(*, shop: Shop, include_archived: bool = True) -> QuerySet[Product]:
+    """The seller's own catalogue, every status."""
+    products = Product.objects.filter(shop=shop).select_related("shop").prefetch_related("variants", "images")
+    if not include_archived:
+        products = products.exclude(status=ProductStatus.ARCHIVED)
+    return products.order_by("-created_at", "-id")
+
+
+def product_get_for_owner(*, user: User, product_id: int) -> Product:
+    """A product of the user's own shop; another seller's product is NotFoundError (404)."""
+    product = (
+        Product.objects.select_related("shop", "shop__creator")
+        .prefetch_related("variants", "images")
+        .filter(pk=product_id, shop__creator__user=user)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if product is None:
+        raise NotFoundError()
+    return product
+
+
+def variant_get_for_owner(*, user: User, variant_id: int) -> ProductVariant:
+    variant = (
+        ProductVariant.objects.select_related("product__shop")
+        .filter(pk=variant_id, product__shop__creator__user=user)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if variant is None:
+        raise NotFoundError()
+    return variant
