@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from common.errors import ApplicationError
-from common.forms import apply_application_error
+from common.forms import form_save
 from creators.forms import AccountSettingsForm, CreatorEditForm, CreatorProfileForm, LoginForm, SignupForm
 from creators.selectors import creator_get_for_user, creator_get_public, post_list_for_creator
 from creators.services import (
@@ -53,15 +53,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("creators:dashboard")
     form = SignupForm(request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE})
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_create(**form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return _language_cookie(redirect("creators:dashboard"), user.preferred_language)
+    user = form_save(
+        request, form, lambda data: user_create(**data), success=_("Welcome! Your account is ready.")
+    )
+    if user is not None:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return _language_cookie(redirect("creators:dashboard"), user.preferred_language)
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -76,14 +73,10 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "country": user.country,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_update(user=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Your settings are saved."))
-            return _language_cookie(redirect("accounts:settings"), user.preferred_language)
+    if form_save(
+        request, form, lambda data: user_update(user=user, **data), success=_("Your settings are saved.")
+    ):
+        return _language_cookie(redirect("accounts:settings"), user.preferred_language)
     return render(request, "registration/settings.html", {"form": form})
 
 
@@ -122,14 +115,9 @@ def creator_start(request: HttpRequest) -> HttpResponse:
             "country": request.user.country,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            creator_become(user=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("You are a creator now. Welcome aboard!"))
-            return redirect("creators:dashboard")
+    welcome = _("You are a creator now. Welcome aboard!")
+    if form_save(request, form, lambda data: creator_become(user=request.user, **data), success=welcome):
+        return redirect("creators:dashboard")
     return render(request, "creators/creator_start.html", {"form": form})
 
 
@@ -150,14 +138,13 @@ def creator_edit(request: HttpRequest) -> HttpResponse:
             "is_adult": creator.is_adult,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            creator_update(creator=creator, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Your profile is saved."))
-            return redirect("creators:dashboard")
+    if form_save(
+        request,
+        form,
+        lambda data: creator_update(creator=creator, **data),
+        success=_("Your profile is saved."),
+    ):
+        return redirect("creators:dashboard")
     return render(request, "creators/creator_edit.html", {"form": form, "creator": creator})
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError, NotFoundError
-from common.forms import apply_application_error
+from common.forms import apply_application_error, form_save
 from common.money import Money
 from creators.selectors import creator_get_for_user, user_from_request
 from shops.enums import OWNER_STATUSES, ProductSort, ProductStatus, ShopStatus
@@ -140,14 +140,9 @@ def shop_create_view(request: HttpRequest) -> HttpResponse:
     form = ShopForm(
         request.POST or None, initial={"country": creator.country, "slug": creator.handle.replace(".", "-")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            shop_create(creator=creator, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Your shop is ready. Add products, then open it."))
-            return redirect("shops:dashboard")
+    ready = _("Your shop is ready. Add products, then open it.")
+    if form_save(request, form, lambda data: shop_create(creator=creator, **data), success=ready):
+        return redirect("shops:dashboard")
     return render(request, "shops/shop_form.html", {"form": form, "title": _("Open a shop")})
 
 
@@ -162,14 +157,10 @@ def shop_edit(request: HttpRequest, shop: Shop) -> HttpResponse:
         "refund_window_days": shop.refund_window_days,
     }
     form = ShopForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            shop_update(shop=shop, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Your shop is saved."))
-            return redirect("shops:dashboard")
+    if form_save(
+        request, form, lambda data: shop_update(shop=shop, **data), success=_("Your shop is saved.")
+    ):
+        return redirect("shops:dashboard")
     return render(request, "shops/shop_form.html", {"form": form, "title": _("Edit shop"), "shop": shop})
 
 
@@ -188,14 +179,10 @@ def shop_status(request: HttpRequest, shop: Shop) -> HttpResponse:
 @shop_required
 def product_new(request: HttpRequest, shop: Shop) -> HttpResponse:
     form = ProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = product_create(shop=shop, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Product added. Add variants and photos below."))
-            return redirect("shops:product-edit", product_id=product.pk)
+    added = _("Product added. Add variants and photos below.")
+    product = form_save(request, form, lambda data: product_create(shop=shop, **data), success=added)
+    if product is not None:
+        return redirect("shops:product-edit", product_id=product.pk)
     return render(request, "shops/product_form.html", {"form": form, "shop": shop})
 
 
@@ -220,14 +207,10 @@ def _product_form(product: Product, data=None) -> ProductForm:
 def product_edit(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     product = _owned_product(request, product_id)
     form = _product_form(product, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product_update(product=product, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Product saved."))
-            return redirect("shops:product-edit", product_id=product.pk)
+    if form_save(
+        request, form, lambda data: product_update(product=product, **data), success=_("Product saved.")
+    ):
+        return redirect("shops:product-edit", product_id=product.pk)
     return _product_edit_render(request, shop, product, form=form)
 
 
@@ -267,14 +250,10 @@ def product_archive_view(request: HttpRequest, shop: Shop, product_id: int) -> H
 def variant_add(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     product = _owned_product(request, product_id)
     form = VariantForm(request.POST)
-    if form.is_valid():
-        try:
-            variant_create(product=product, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Variant added."))
-            return redirect("shops:product-edit", product_id=product.pk)
+    if form_save(
+        request, form, lambda data: variant_create(product=product, **data), success=_("Variant added.")
+    ):
+        return redirect("shops:product-edit", product_id=product.pk)
     return _product_edit_render(request, shop, product, variant_form=form)
 
 
@@ -293,14 +272,10 @@ def variant_edit(request: HttpRequest, shop: Shop, variant_id: int) -> HttpRespo
             "price": _amount_text(variant.price_minor, shop.currency),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            variant_update(variant=variant, **form.cleaned_data)
-        except ApplicationError as exc:
-            apply_application_error(form, exc)
-        else:
-            messages.success(request, _("Variant saved."))
-            return redirect("shops:product-edit", product_id=variant.product_id)
+    if form_save(
+        request, form, lambda data: variant_update(variant=variant, **data), success=_("Variant saved.")
+    ):
+        return redirect("shops:product-edit", product_id=variant.product_id)
     return render(request, "shops/variant_form.html", {"form": form, "variant": variant, "shop": shop})
 
 
