@@ -29,6 +29,7 @@ from common.money import Money, charge_amount_validate
 from payments import gateway
 from payments.enums import CommissionSource, PaymentStatus, RefundStatus
 from payments.models import Payment, Refund, WebhookEvent
+from payments.payment_hooks import payment_succeeded_notify
 from payments.refunds import refund_mark_failed, refund_mark_succeeded, refund_record
 from payments.settlement import settlement_post, settlement_splits_validate
 from payments.tasks import send_refund, settle_payment
@@ -213,8 +214,9 @@ def payment_mark_succeeded(
     PaymentIntent succeeding for a payment already paid (``payment_paid_twice``: the buyer was
     charged twice and staff must refund one) and a cancelled payment (``payment_cancelled``).
     Side effects, under the payment's row lock: status, ids and paid_at (also on the instance
-    passed in); on commit, the ``payments.settle_payment`` task, also when a repeated call finds
-    the payment still unsettled.
+    passed in); the feature's hook (payments.payment_hooks) when the payment becomes paid; on
+    commit, the ``payments.settle_payment`` task, also when a repeated call finds the payment
+    still unsettled.
     """
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.status == PaymentStatus.SUCCEEDED:
@@ -256,6 +258,7 @@ def payment_mark_succeeded(
                 "updated_at",
             ]
         )
+        payment_succeeded_notify(locked)
     if locked.settlement_id is None:
         # Robust: the payment is recorded as paid whatever happens to the enqueue; a repeated
         # event (or reconciliation) enqueues the settlement again, and settling is idempotent.

@@ -42,3 +42,45 @@ class ProductSort(models.TextChoices):
     NEWEST = "newest", _("Newest")
     PRICE_ASC = "price_asc", _("Price, low to high")
     PRICE_DESC = "price_desc", _("Price, high to low")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# Orders whose money was taken: they can be fulfilled and refunded.
+PAID_STATUSES = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
+
+
+class OrderEventKind(models.TextChoices):
+    CREATED = "created", _("Order placed, stock reserved")
+    PAID = "paid", _("Payment confirmed")
+    PAID_LATE = "paid_late", _("Payment confirmed after the reservation expired")
+    EXPIRED = "expired", _("Payment not completed in time, stock released")
+    CANCELLED = "cancelled", _("Cancelled")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    REFUNDED = "refunded", _("Refunded")
+    DOWNLOADED = "downloaded", _("File downloaded")
+
+
+class ShippingCarrier(models.TextChoices):
+    UPS = "ups", "UPS"
+    USPS = "usps", "USPS"
+    FEDEX = "fedex", "FedEx"
+    DHL = "dhl", "DHL"
+    LA_POSTE = "la_poste", "La Poste"
+    JAPAN_POST = "japan_post", "Japan Post"
+    YAMATO = "yamato", "Yamato"
+    KOREA_POST = "korea_post", "Korea Post"
+    CJ = "cj", "CJ Logistics"
+    OTHER = "other", _("Other")

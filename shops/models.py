@@ -3,6 +3,7 @@
 Amounts are integers in the shop currency's minor unit (DESIGN.md, "Money").
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from common.models import TimeStampedModel
 from common.money import Money
 from creators.models import CreatorProfile, country_validator
-from shops.enums import DiscountKind, ProductStatus, ProductType, RefundWindow, ShopStatus
+from shops.enums import (
+    PAID_STATUSES,
+    DiscountKind,
+    OrderEventKind,
+    OrderStatus,
+    ProductStatus,
+    ProductType,
+    RefundWindow,
+    ShippingCarrier,
+    ShopStatus,
+)
 
 CURRENCY_CHOICES = [("USD", "USD"), ("EUR", "EUR"), ("JPY", "JPY"), ("KRW", "KRW")]
 
@@ -166,3 +177,240 @@ class DiscountCode(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+def private_storage():  # a callable, so that settings (and tests) decide where the files live
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class DigitalAsset(TimeStampedModel):
+    """The file a digital product delivers: kept in private storage, downloaded through signed links."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="digital_asset")
+    file = models.FileField(_("file"), upload_to="digital/%Y/%m/", storage=private_storage)
+    filename = models.CharField(_("file name"), max_length=200)
+    size_bytes = models.BigIntegerField(default=0)
+    download_limit = models.PositiveSmallIntegerField(_("downloads allowed per purchase"), default=5)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Cart(TimeStampedModel):
+    """A buyer's cart: a signed-in user's (one each) or a guest session's, merged at login.
+
+    Items may come from several shops of one currency; each shop is checked out as its own order.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="cart"
+    )
+    session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(session_key__isnull=False),
+                name="cart_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cart {self.pk}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # Physical products are bought by variant (which holds the stock); digital ones have none.
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(default=1)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "product", "variant"], name="cart_item_unique", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_item_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}/{self.variant_id}"
+
+
+class Order(TimeStampedModel):
+    """One shop's sale to one buyer. Amounts are minor units of the shop's currency, frozen at checkout."""
+
+    number = models.CharField(max_length=16, unique=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    email = models.EmailField(_("email"))
+    # A guest's proof of ownership (the success page and emailed links carry it).
+    access_token = models.CharField(max_length=43)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    subtotal_minor = models.BigIntegerField()
+    discount_minor = models.BigIntegerField(default=0)
+    total_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
+    discount_code = models.ForeignKey(
+        DiscountCode, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    shipping_address = models.JSONField(default=dict, blank=True)
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+    channel = models.CharField(max_length=8, default="web")  # web (Checkout) or api (PaymentIntent)
+    reserved_until = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=16, choices=ShippingCarrier.choices, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["shop", "status", "-created_at"], name="order_shop_status_created"),
+            models.Index(fields=["status", "reserved_until"], name="order_status_reserved"),
+            models.Index(fields=["buyer", "-created_at"], name="order_buyer_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total_minor__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=models.Q(total_minor=models.F("subtotal_minor") - models.F("discount_minor")),
+                name="order_total_is_subtotal_minus_discount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_minor__gte=0)
+                & models.Q(refunded_minor__lte=models.F("total_minor")),
+                name="order_refunds_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.currency)
+
+    @property
+    def subtotal(self) -> Money:
+        return Money(self.subtotal_minor, self.currency)
+
+    @property
+    def discount(self) -> Money:
+        return Money(self.discount_minor, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in PAID_STATUSES
+
+    @property
+    def needs_shipping(self) -> bool:
+        return bool(self.shipping_address)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines"
+    )
+    # Copies taken at checkout: later edits of the product never rewrite an order.
+    title = models.CharField(max_length=140)
+    variant_name = models.CharField(max_length=80, blank=True)
+    type = models.CharField(max_length=16, choices=ProductType.choices)
+    unit_price_minor = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    discount_minor = models.BigIntegerField(default=0)  # this line's share of the order discount
+    total_minor = models.BigIntegerField()
+    refunded_quantity = models.PositiveIntegerField(default=0)
+    refunded_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total_minor=models.F("unit_price_minor") * models.F("quantity")
+                    - models.F("discount_minor")
+                ),
+                name="order_line_total_consistent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity"))
+                & models.Q(refunded_minor__lte=models.F("total_minor")),
+                name="order_line_refunds_within_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.order.currency)
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.unit_price_minor, self.order.currency)
+
+    @property
+    def refundable_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+
+class OrderEvent(models.Model):
+    """Append-only history of an order: what happened, who did it (None: the system), when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=OrderEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind}"
+
+
+class DownloadGrant(models.Model):
+    """The buyer's right to download a digital line's file: limited in count and time."""
+
+    line = models.OneToOneField(OrderLine, on_delete=models.CASCADE, related_name="download_grant")
+    downloads = models.PositiveIntegerField(default=0)
+    download_limit = models.PositiveSmallIntegerField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(downloads__lte=models.F("download_limit")), name="download_within_limit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} ({self.downloads}/{self.download_limit})"

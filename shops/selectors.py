@@ -2,12 +2,13 @@
 creator is in good enough standing to be listed; anything else is a 404."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.crypto import constant_time_compare
 
 from common.errors import NotFoundError
 from creators.enums import PolicyStanding
 from creators.models import User
-from shops.enums import ProductSort, ProductStatus, ShopStatus
-from shops.models import Product, ProductImage, ProductVariant, Shop
+from shops.enums import OrderStatus, ProductSort, ProductStatus, ShopStatus
+from shops.models import DiscountCode, Order, OrderLine, Product, ProductImage, ProductVariant, Shop
 
 SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
     ProductSort.NEWEST: ("-created_at", "-id"),
@@ -141,3 +142,78 @@ def variant_get_for_owner(*, user: User, variant_id: int) -> ProductVariant:
     if variant is None:
         raise NotFoundError()
     return variant
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _orders() -> QuerySet[Order]:
+    return Order.objects.select_related("shop", "payment").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("download_grant").order_by("id"))
+    )
+
+
+def order_list_for_seller(*, user: User, status: str | None = None) -> QuerySet[Order]:
+    """Orders of the user's own shop, newest first; ``status`` filters (unknown: no filter).
+
+    Orders still awaiting payment are included only when asked for by status: a seller ships
+    paid orders, and abandoned checkouts would crowd the list.
+    """
+    if not user.is_authenticated:
+        return Order.objects.none()
+    orders = _orders().filter(shop__creator__user=user)
+    if status in OrderStatus.values:
+        return orders.filter(status=status)
+    return orders.exclude(status=OrderStatus.PENDING_PAYMENT)
+
+
+def order_get_for_seller(*, user: User, number: str) -> Order:
+    """An order of the user's own shop by number; another seller's order is NotFoundError (404)."""
+    order = (
+        _orders().filter(number=number, shop__creator__user=user).first() if user.is_authenticated else None
+    )
+    if order is None:
+        raise NotFoundError()
+    return order
+
+
+def order_list_for_buyer(*, user: User) -> QuerySet[Order]:
+    if not user.is_authenticated:
+        return Order.objects.none()
+    return _orders().filter(buyer=user)
+
+
+def order_get_for_buyer(*, number: str, user: User | None, access_token: str = "") -> Order:
+    """The buyer's order: their own (signed in) or a guest order with its access token; else 404.
+
+    An order placed with an account is only shown to that account, whatever token is given.
+    """
+    order = _orders().filter(number=number).first()
+    if order is None:
+        raise NotFoundError()
+    if order.buyer_id is not None:
+        if user is None or not user.is_authenticated or user.pk != order.buyer_id:
+            raise NotFoundError()
+    elif not access_token or not constant_time_compare(access_token, order.access_token):
+        raise NotFoundError()
+    return order
+
+
+def order_get_for_staff(*, number: str) -> Order:
+    order = _orders().filter(number=number).first()
+    if order is None:
+        raise NotFoundError()
+    return order
+
+
+def discount_code_list_for_seller(*, user: User) -> QuerySet[DiscountCode]:
+    if not user.is_authenticated:
+        return DiscountCode.objects.none()
+    return DiscountCode.objects.filter(shop__creator__user=user).prefetch_related("products")
+
+
+def discount_code_get_for_seller(*, user: User, code_id: int) -> DiscountCode:
+    code = discount_code_list_for_seller(user=user).filter(pk=code_id).first()
+    if code is None:
+        raise NotFoundError()
+    return code

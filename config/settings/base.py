@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shops.context_processors.cart",
             ],
         },
     },
@@ -105,8 +106,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Files sold as digital products: never under MEDIA_URL, served only through a signed download link.
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -140,6 +147,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-settle-missed": {"task": "payments.settle_missed", "schedule": crontab(minute="*/10")},
     "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
+    "marketplace-auto-approve": {"task": "marketplace.auto_approve_deliverables", "schedule": crontab(minute="*/15")},
+    "marketplace-measure-listings": {"task": "marketplace.measure_listings", "schedule": crontab(hour=4, minute=15)},
+    "shops-release-expired-orders": {"task": "shops.release_expired_orders", "schedule": crontab(minute="*")},
+    "shops-complete-delivered-orders": {
+        "task": "shops.complete_delivered_orders",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -157,6 +171,7 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "token_refresh": env("THROTTLE_TOKEN_REFRESH", default="30/min"),
         "ingest": env("THROTTLE_INGEST", default="600/min"),
+        "checkout": env("THROTTLE_CHECKOUT", default="30/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -197,6 +212,13 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 
 # Days that earnings stay `pending` before they become `available`, by source (refund windows
 # and review holds). A shop's own refund window, passed with its splits, overrides the default.
+# Shops: how long an unpaid order keeps its stock; digital downloads per purchase and how long
+# a purchase (and each emailed link) stays downloadable.
+SHOP_RESERVATION_MINUTES = 30
+SHOP_DOWNLOAD_LIMIT = 5
+SHOP_DOWNLOAD_DAYS = 30
+SHOP_DOWNLOAD_LINK_HOURS = 72
+RATELIMIT_CHECKOUT = env("RATELIMIT_CHECKOUT", default="20/m")  # checkout POSTs per IP
 PAYMENTS_HOLD_DAYS = {"shop_sale": 30, "affiliate_commission": 30, "sponsorship": 7, "bonus": 14}
 # The smallest `available` balance, in minor units, that a payout run transfers.
 PAYOUT_MINIMUM_MINOR = {"USD": 1000, "EUR": 1000, "JPY": 1000, "KRW": 10000}

@@ -7,6 +7,13 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = str(BASE_DIR / ".test-media")
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BASE_DIR / ".test-media" / "private"), "base_url": None},
+    },
+}
 # Tasks run in-process in tests; the real-worker tests start a worker of their own.
 CELERY_TASK_ALWAYS_EAGER = True
 # Each test starts with an empty cache (see tests/conftest.py); a Redis cache gets its own

@@ -1,0 +1,95 @@
+"""Emails about orders: confirmation (with download links) and new-order notice, shipping, refunds.
+
+Each function takes ids, is called on transaction commit by the service that changed the order,
+renders plain-text templates (templates/shops/email/) in the recipient's language and sends
+through Django's mail backend (the console in development, locmem in tests).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from common.money import Money, format_money
+from shops.models import Order
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def order_url(order: Order) -> str:
+    """The buyer's order page; a guest's link carries the order's access token."""
+    path = reverse("shop-order", kwargs={"number": order.number})
+    return _site(f"{path}?t={order.access_token}" if order.buyer_id is None else path)
+
+
+def download_url(token: str) -> str:
+    return _site(reverse("shop-download", kwargs={"token": token}))
+
+
+def _send(template: str, to: str, language: str, context: dict[str, Any]) -> None:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"shops/email/{template}_subject.txt", context)
+        body = render_to_string(f"shops/email/{template}_body.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [to])  # a header cannot hold a newline
+
+
+def _order(order_id: int) -> Order:
+    return Order.objects.select_related("shop", "buyer", "shop__creator__user").get(pk=order_id)
+
+
+def _buyer_language(order: Order) -> str:
+    return getattr(order.buyer, "preferred_language", "") if order.buyer else ""
+
+
+def order_paid_send(order_id: int) -> None:
+    """The buyer's confirmation (with download links) and the seller's new-order notice."""
+    from shops.orders import download_token
+
+    order = _order(order_id)
+    lines = list(order.lines.select_related("download_grant"))
+    language = _buyer_language(order)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        downloads = [
+            {"title": line.title, "url": download_url(download_token(line.download_grant))}
+            for line in lines
+            if hasattr(line, "download_grant")
+        ]
+        context = {
+            "order": order,
+            "lines": lines,
+            "total": format_money(order.total),
+            "order_url": order_url(order),
+            "downloads": downloads,
+        }
+    _send("order_confirmation", order.email, language, context)
+    seller = order.shop.creator.user if order.shop.creator else None
+    if seller is not None and seller.email:
+        seller_language = getattr(seller, "preferred_language", "")
+        with translation.override(seller_language or settings.LANGUAGE_CODE):
+            seller_context = {
+                "order": order,
+                "lines": lines,
+                "total": format_money(order.total),
+                "dashboard_url": _site(reverse("shops:order-detail", kwargs={"number": order.number})),
+            }
+        _send("new_order", seller.email, seller_language, seller_context)
+
+
+def order_shipped_send(order_id: int) -> None:
+    order = _order(order_id)
+    context = {"order": order, "carrier": order.get_carrier_display(), "order_url": order_url(order)}
+    _send("order_shipped", order.email, _buyer_language(order), context)
+
+
+def order_refunded_send(order_id: int, amount_minor: int, *, sold_out: bool = False) -> None:
+    order = _order(order_id)
+    language = _buyer_language(order)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        amount = format_money(Money(amount_minor, order.currency))
+    context = {"order": order, "amount": amount, "sold_out": sold_out, "order_url": order_url(order)}
+    _send("order_refunded", order.email, language, context)
