@@ -210,8 +210,6 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_emulator")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_emulator")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 
-# Days that earnings stay `pending` before they become `available`, by source (refund windows
-# and review holds). A shop's own refund window, passed with its splits, overrides the default.
 # Shops: how long an unpaid order keeps its stock; digital downloads per purchase and how long
 # a purchase (and each emailed link) stays downloadable.
 SHOP_RESERVATION_MINUTES = 30
@@ -219,6 +217,9 @@ SHOP_DOWNLOAD_LIMIT = 5
 SHOP_DOWNLOAD_DAYS = 30
 SHOP_DOWNLOAD_LINK_HOURS = 72
 RATELIMIT_CHECKOUT = env("RATELIMIT_CHECKOUT", default="20/m")  # checkout POSTs per IP
+
+# Days that earnings stay `pending` before they become `available`, by source (refund windows
+# and review holds). A shop's own refund window, passed with its splits, overrides the default.
 PAYMENTS_HOLD_DAYS = {"shop_sale": 30, "affiliate_commission": 30, "sponsorship": 7, "bonus": 14}
 # The smallest `available` balance, in minor units, that a payout run transfers.
 PAYOUT_MINIMUM_MINOR = {"USD": 1000, "EUR": 1000, "JPY": 1000, "KRW": 10000}
