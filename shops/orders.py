@@ -247,7 +247,7 @@ def order_payment_succeeded(payment: Payment) -> None:
     if order is None:
         logger.error("payment %s names no order", payment.reference)
         return
-    now = timezone.now()
+    now = payment.paid_at or timezone.now()
     if order.status == OrderStatus.PENDING_PAYMENT:
         _order_paid(order, now, kind=OrderEventKind.PAID)
     elif order.status == OrderStatus.CANCELLED:

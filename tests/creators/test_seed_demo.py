@@ -6,6 +6,7 @@ from creators.models import CreatorProfile, Post, User
 from payments.earnings import earnings_for_party
 from payments.models import LedgerTransaction, party_for_user
 from payments.selectors import ledger_check
+from shops.models import Shop
 
 
 def run_seed():
@@ -31,5 +32,10 @@ def test_demo_data_loads_once_with_real_earnings(db):
     minji = User.objects.get(email="minji@demo.example")
     assert minji.check_password("demo-password-123")
     [krw] = earnings_for_party(party=party_for_user(minji))
-    assert (krw.currency, krw.pending.amount_minor, krw.available.amount_minor) == ("KRW", 91_200, 91_200)
+    # Three orders of totes (₩32,000) and a guide (₩16,000), 5% commission: the 45-day-old one
+    # (₩112,000) has cleared its 30-day hold, the two recent ones (₩48,000 + ₩80,000) are pending.
+    assert (krw.currency, krw.pending.amount_minor, krw.available.amount_minor) == ("KRW", 121_600, 106_400)
+    shop = Shop.objects.get(creator__user=minji)
+    assert (shop.status, shop.currency, shop.products.count()) == ("open", "KRW", 2)
+    assert sorted(shop.orders.values_list("status", flat=True)) == ["paid", "shipped", "shipped"]
     assert ledger_check() == []

@@ -1,20 +1,16 @@
 """Demo data for `make run`: safe to run any number of times (it only adds what is missing)."""
 
 import random
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
-from common.money import Money
 from creators.demo import demo_populate, demo_posts_for
 from creators.models import CreatorProfile, Post, User
 from creators.services import creator_become, creator_switch_to_professional, user_create
-from payments.charges import payment_create, payment_mark_succeeded
-from payments.holds import holds_release_due
-from payments.models import Payment, party_for_user
-from payments.settlement import settlement_post
+from shops.demo import demo_shop_seed
 
 # A demo product's price per country, in minor units: $24.00, ¥2,400, ₩32,000, €22.00.
 DEMO_PRICES = {"US": ("USD", 2400), "JP": ("JPY", 2400), "KR": ("KRW", 32000), "FR": ("EUR", 2200)}
@@ -77,42 +73,17 @@ class Command(BaseCommand):
         )
 
     def _seed_earnings(self) -> None:
-        """A few paid, settled sales per named creator, so the Earnings page has something to
-        explain: one old enough to have cleared its hold (available), the others pending.
-        Made through the payments services, exactly as a real sale would be."""
+        """A shop per named creator with real orders (shops.demo), so the storefront, the seller's
+        orders and the Earnings page (pending and available money) have something to show."""
         buyer, _created = User.objects.get_or_create(
             email="buyer@demo.example", defaults={"display_name": "Demo buyer"}
         )
-        now = timezone.now()
-        for _email, _name, _lang, country, handle, _niches in DEMO_PEOPLE:
-            profile = CreatorProfile.objects.get(handle=handle)
-            currency, unit = DEMO_PRICES[country]
-            for number, (quantity, days_ago) in enumerate(((3, 45), (1, 6), (2, 1))):
-                reference = f"demo:{handle}:{number}"
-                if Payment.objects.filter(reference=reference).exists():
-                    continue
-                amount = Money(unit * quantity, currency)
-                payment = payment_create(
-                    reference=reference,
-                    source="shop_sale",
-                    amount=amount,
-                    payer=buyer,
-                    country=country,
-                    splits=[
-                        {
-                            "party": party_for_user(profile.user),
-                            "amount_minor": amount.amount_minor,
-                            "source": "shop_sale",
-                        }
-                    ],
-                )
-                payment_mark_succeeded(
-                    payment=payment,
-                    stripe_payment_intent_id=f"pi_demo_{payment.pk}",
-                    paid_at=now - timedelta(days=days_ago),
-                )
-                settlement_post(payment=payment)
-        holds_release_due()
+        # The demo's order emails would flood the console of `make run`.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for _email, _name, _lang, country, handle, _niches in DEMO_PEOPLE:
+                currency, unit = DEMO_PRICES[country]
+                profile = CreatorProfile.objects.get(handle=handle)
+                demo_shop_seed(profile=profile, currency=currency, unit_minor=unit, buyer=buyer)
 
     def _seed_posts_for_named_creators(self, posts: int) -> None:
         now = timezone.now()
