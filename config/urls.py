@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import views as common_views
 from creators import views as creator_views
+from shops import order_urls
 from shops import views as shop_views
 
 api_v1 = [
@@ -23,12 +24,13 @@ urlpatterns = [
     path("accounts/", include("creators.account_urls")),
     path("dashboard/", include("creators.urls")),
     path("dashboard/earnings/", include("payments.urls")),
-    path("dashboard/shop/", include("shops.urls")),
+    path("dashboard/shop/", include((order_urls.dashboard_urlpatterns, "shops"))),  # shops.urls + orders
     path("webhooks/stripe/", include("payments.webhook_urls")),
     path("@<str:handle>/shop", shop_views.storefront_for_creator, name="creator-shop"),
     path("@<str:handle>", creator_views.creator_public, name="creator-public"),
     path("shops/<slug:slug>", shop_views.storefront, name="shop-storefront"),
     path("shops/<slug:slug>/p/<int:product_id>/", shop_views.product_detail, name="shop-product"),
+    path("", include(order_urls.buyer_urlpatterns)),  # cart, checkout, orders, downloads
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]
 

@@ -1,13 +1,31 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdminMixin
 from common.errors import ApplicationError
+from payments.models import LedgerEntry
 from shops.enums import ShopStatus
-from shops.models import DiscountCode, Product, ProductImage, ProductVariant, Shop
+from shops.models import (
+    Cart,
+    CartItem,
+    DigitalAsset,
+    DiscountCode,
+    DownloadGrant,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Shop,
+)
+from shops.orders import order_refund
 from shops.services import discount_code_validate, shop_set_status
 
 
@@ -133,3 +151,167 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     raw_id_fields = ["shop"]
     filter_horizontal = ["products"]
     readonly_fields = ["uses"]
+
+
+# ---------------------------------------------------------------- orders (written only by shops.orders)
+
+
+class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    fields = [
+        "title",
+        "variant_name",
+        "type",
+        "unit_price_minor",
+        "quantity",
+        "discount_minor",
+        "total_minor",
+        "refunded_quantity",
+        "refunded_minor",
+    ]
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    fields = ["created_at", "kind", "actor", "note", "data"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Orders change only through shops.orders: staff refund with the action, never by editing."""
+
+    list_display = ["number", "shop", "email", "status", "total_display", "refunded_display", "created_at"]
+    list_filter = ["status", "currency", "channel", "created_at"]
+    search_fields = ["=number", "email", "shop__slug", "shop__name", "=payment__reference"]
+    list_select_related = ["shop"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, OrderEventInline]
+    actions = ["refund_in_full"]
+    fields = [
+        "number",
+        "shop",
+        "buyer",
+        "email",
+        "status",
+        "channel",
+        "currency",
+        "subtotal_minor",
+        "discount_minor",
+        "total_minor",
+        "refunded_minor",
+        "discount_code",
+        "shipping_address",
+        "carrier",
+        "tracking_number",
+        "payment",
+        "ledger_transactions",
+        "reserved_until",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "completed_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("total"), ordering="total_minor")
+    def total_display(self, order: Order) -> str:
+        return str(order.total)
+
+    @admin.display(description=_("refunded"), ordering="refunded_minor")
+    def refunded_display(self, order: Order) -> str:
+        return str(order.refunded) if order.refunded_minor else "—"
+
+    @admin.display(description=_("ledger transactions"))
+    def ledger_transactions(self, order: Order) -> str:
+        """The payment's settlement and its refunds' reversals, entry by entry (read-only)."""
+        payment = order.payment
+        if payment is None:
+            return "—"
+        entries = (
+            LedgerEntry.objects.filter(
+                Q(transaction__settled_payment=payment) | Q(transaction__refund__payment=payment)
+            )
+            .select_related("transaction", "account")
+            .order_by("transaction__created_at", "transaction_id", "id")
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{} {}</td><td class="num">{}</td></tr>',
+            (
+                (
+                    reverse("admin:payments_ledgertransaction_change", args=[e.transaction_id]),
+                    e.transaction.reference,
+                    e.transaction.kind,
+                    e.account.party,
+                    e.account.kind,
+                    str(e.amount),
+                )
+                for e in entries
+            ),
+        )
+        if not rows:
+            return _("Not settled yet.")
+        return format_html("<table><tbody>{}</tbody></table>", rows)
+
+    @admin.action(description=_("Refund the selected orders in full (as staff)"))
+    def refund_in_full(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for order in queryset:
+            try:
+                order_refund(
+                    order=order, actor=request.user, quantities=None, reason="staff refund", as_staff=True
+                )
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(count)d order(s) refunded in full.") % {"count": done})
+
+
+@admin.register(DownloadGrant)
+class DownloadGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "order_number", "line", "downloads", "download_limit", "expires_at", "revoked_at"]
+    list_filter = ["expires_at", "revoked_at"]
+    search_fields = ["=line__order__number", "line__order__email"]
+    list_select_related = ["line__order"]
+
+    @admin.display(description=_("order"), ordering="line__order__number")
+    def order_number(self, grant: DownloadGrant) -> str:
+        return grant.line.order.number
+
+
+@admin.register(DigitalAsset)
+class DigitalAssetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["filename", "product", "size_bytes", "download_limit", "updated_at"]
+    search_fields = ["filename", "product__title", "product__shop__slug"]
+    list_select_related = ["product"]
+    exclude = ["file"]  # never link the private file from admin: downloads go through grants
+
+
+class CartItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CartItem
+    extra = 0
+    fields = ["product", "variant", "quantity", "added_at"]
+    readonly_fields = fields
+
+
+@admin.register(Cart)
+class CartAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "user", "currency", "item_count", "updated_at"]
+    list_filter = ["currency"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    exclude = ["session_key"]  # a guest's token is a secret: whoever holds it owns the cart
+    inlines = [CartItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cart]:
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    @admin.display(description=_("items"), ordering="item_total")
+    def item_count(self, cart: Cart) -> int:
+        return cart.item_total  # type: ignore[attr-defined]

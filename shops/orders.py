@@ -64,6 +64,7 @@ from shops.models import (
 )
 
 if TYPE_CHECKING:
+    from affiliates.attribution import Referral
     from creators.models import User
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def order_create(
     discount_code: str = "",
     channel: str = "web",
     now: datetime | None = None,
+    referral: "Referral | None" = None,
 ) -> Order:
     """Turn a buyer's items from one shop into an order with its stock reserved and its Payment.
 
@@ -111,7 +113,8 @@ def order_create(
     is unknown, another shop's, expired, exhausted, below its minimum or for other products
     (``invalid_discount_code``, ``discount_expired``, ``discount_exhausted``,
     ``discount_minimum_not_met``, ``discount_not_applicable``) and a total below Stripe's minimum
-    (``amount_below_minimum``).
+    (``amount_below_minimum``). ``referral`` (affiliates.attribution) says which affiliate link
+    or code brought the buyer; an affiliate earning on the order gets a split of its payment.
     """
     now = now or timezone.now()
     if shop.status != ShopStatus.OPEN:
@@ -142,7 +145,7 @@ def order_create(
         channel=channel,
         reserved_until=now + timedelta(minutes=settings.SHOP_RESERVATION_MINUTES),
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=product,
@@ -157,6 +160,9 @@ def order_create(
         )
         for (product, variant, qty, unit), discount in zip(priced, line_discounts, strict=True)
     )
+    from affiliates.attribution import order_attribute  # imported here: affiliates imports shops
+
+    order_attribute(order=order, lines=lines, referral=referral, buyer=buyer, email=email, now=now)
     order.payment = payment_create(
         reference=f"order:{order.pk}",
         source=CommissionSource.SHOP_SALE,
@@ -175,18 +181,21 @@ def order_create(
 def order_splits(order: Order) -> list[dict[str, Any]]:
     """Who receives the order's money, before the platform's commission.
 
-    Today the seller receives it all, held ``pending`` for the shop's refund window. The
-    affiliates feature adds its share here: an ``affiliate_commission`` split for the affiliate,
-    taken out of the seller's (payments.settlement explains the split format).
+    The seller receives it, held ``pending`` for the shop's refund window, except an attributed
+    affiliate's commission: an ``affiliate_commission`` split taken out of the seller's
+    (affiliates.attribution; payments.settlement explains the split format).
     """
-    return [
-        {
-            "party": order.shop.owner_party,
-            "amount_minor": order.total_minor,
-            "source": CommissionSource.SHOP_SALE.value,
-            "hold_days": order.shop.refund_window_days,
-        }
-    ]
+    from affiliates.attribution import order_affiliate_split
+
+    affiliate = order_affiliate_split(order)
+    commission = affiliate["amount_minor"] if affiliate else 0
+    seller = {
+        "party": order.shop.owner_party,
+        "amount_minor": order.total_minor - commission,
+        "source": CommissionSource.SHOP_SALE.value,
+        "hold_days": order.shop.refund_window_days,
+    }
+    return [seller, affiliate] if affiliate else [seller]
 
 
 def order_checkout_start(*, order: Order, success_url: str, cancel_url: str) -> str:
@@ -264,6 +273,9 @@ def _order_paid(order: Order, now: datetime, *, kind: str) -> None:
         order.status, order.delivered_at = OrderStatus.DELIVERED, now  # the download link is the delivery
         fields.append("delivered_at")
     order.save(update_fields=fields)
+    from affiliates.attribution import order_paid as affiliate_order_paid
+
+    affiliate_order_paid(order, now)  # its commission, if any, is now earned
     _event(order, kind, data={"payment": order.payment.reference if order.payment else ""})
     order_id = order.pk
     transaction.on_commit(lambda: emails.order_paid_send(order_id), robust=True)
@@ -283,8 +295,8 @@ def _order_paid_late(order: Order, payment: Payment, now: datetime) -> None:
             amount=payment.amount,
             reason="Paid after the reservation expired; the stock was sold meanwhile.",
         )
-        order.status, order.refunded_minor = OrderStatus.REFUNDED, order.total_minor
-        order.save(update_fields=["status", "refunded_minor", "updated_at"])
+        order.status, order.refunded_minor, order.paid_at = OrderStatus.REFUNDED, order.total_minor, now
+        order.save(update_fields=["status", "refunded_minor", "paid_at", "updated_at"])
         order.lines.update(refunded_quantity=F("quantity"), refunded_minor=F("total_minor"))
         _event(order, OrderEventKind.REFUNDED, data={"amount_minor": order.total_minor, "refund": refund.pk})
         order_id, amount = order.pk, order.total_minor
@@ -446,7 +458,8 @@ def order_refund(
     (``nothing_to_refund``). ``restock`` puts refunded physical units back in stock. Digital
     lines refunded in full lose their download link. The buyer is emailed.
     """
-    locked = Order.objects.select_for_update().select_related("shop", "payment").get(pk=order.pk)
+    # of=("self",): Postgres cannot lock the nullable side of the outer join to payment.
+    locked = Order.objects.select_for_update(of=("self",)).select_related("shop", "payment").get(pk=order.pk)
     if locked.status not in PAID_STATUSES or locked.payment is None:
         raise ApplicationError(
             _("Only a paid order can be refunded."), code="order_not_paid", status_code=409
@@ -482,6 +495,9 @@ def order_refund(
         locked.status = OrderStatus.REFUNDED
         fields.append("status")
     locked.save(update_fields=fields)
+    from affiliates.attribution import order_refunded as affiliate_order_refunded
+
+    affiliate_order_refunded(locked)  # the commission's share follows (the ledger already did)
     _event(
         locked,
         OrderEventKind.REFUNDED,
@@ -550,16 +566,35 @@ def download_token(grant: DownloadGrant) -> str:
     return signing.TimestampSigner(salt=DOWNLOAD_SALT).sign(str(grant.pk))
 
 
-@transaction.atomic
-def download_claim(*, token: str, user: "User | None") -> DigitalAsset:
-    """Count one download of the file a link points to and return its asset.
+def download_check(*, token: str, user: "User | None") -> DownloadGrant:
+    """The grant a download link points to, if it may be downloaded now; counts nothing.
 
     The link works only for the buyer: an order placed with an account needs that account
     signed in (anyone else gets ``not_found``); a guest's link, sent only to their address, is
     its own proof. Refuses an expired link (``download_link_expired``, ask for a fresh one on the
-    order page), a revoked or expired grant (``download_expired``) and a used-up limit
-    (``download_limit_reached``).
+    order page), a revoked or expired grant (``download_expired``), a used-up limit
+    (``download_limit_reached``) and a product whose file is missing (``download_missing``).
     """
+    return _download_grant(token, user, lock=False)
+
+
+@transaction.atomic
+def download_claim(*, token: str, user: "User | None") -> DigitalAsset:
+    """Count one download of the file a link points to and return its asset (download_check's
+    rules, under the grant's row lock, so two clicks never both take the last download)."""
+    grant = _download_grant(token, user, lock=True)
+    grant.downloads += 1
+    grant.save(update_fields=["downloads"])
+    _event(
+        grant.line.order,
+        OrderEventKind.DOWNLOADED,
+        actor=user,
+        data={"line": grant.line_id, "count": grant.downloads},
+    )
+    return grant.line.product.digital_asset
+
+
+def _download_grant(token: str, user: "User | None", *, lock: bool) -> DownloadGrant:
     try:
         grant_id = signing.TimestampSigner(salt=DOWNLOAD_SALT).unsign(
             token, max_age=timedelta(hours=settings.SHOP_DOWNLOAD_LINK_HOURS)
@@ -572,12 +607,10 @@ def download_claim(*, token: str, user: "User | None") -> DigitalAsset:
         ) from None
     except signing.BadSignature:
         raise NotFoundError(_("No such download.")) from None
-    grant = (
-        DownloadGrant.objects.select_for_update(of=("self",))
-        .select_related("line__order", "line__product__digital_asset")
-        .filter(pk=int(grant_id))
-        .first()
-    )
+    grants = DownloadGrant.objects.select_related("line__order", "line__product__digital_asset")
+    if lock:
+        grants = grants.select_for_update(of=("self",))
+    grant = grants.filter(pk=int(grant_id)).first()
     if grant is None:
         raise NotFoundError(_("No such download."))
     order = grant.line.order
@@ -593,17 +626,11 @@ def download_claim(*, token: str, user: "User | None") -> DigitalAsset:
             code="download_limit_reached",
             status_code=403,
         )
-    asset = getattr(grant.line.product, "digital_asset", None)
-    if asset is None:
+    if getattr(grant.line.product, "digital_asset", None) is None:
         raise ApplicationError(
             _("The seller has not uploaded this file yet."), code="download_missing", status_code=409
         )
-    grant.downloads += 1
-    grant.save(update_fields=["downloads"])
-    _event(
-        order, OrderEventKind.DOWNLOADED, actor=user, data={"line": grant.line_id, "count": grant.downloads}
-    )
-    return asset
+    return grant
 
 
 # ---------------------------------------------------------------- internals

@@ -17,6 +17,7 @@ from creators.selectors import creator_get_for_user, user_from_request
 from shops.enums import OWNER_STATUSES, ProductSort, ProductStatus, ShopStatus
 from shops.forms import ImageForm, ProductForm, ShopForm, VariantForm
 from shops.models import Product, Shop
+from shops.order_forms import AddToCartForm, DigitalAssetForm
 from shops.selectors import (
     product_get_for_owner,
     product_get_public,
@@ -78,7 +79,19 @@ def product_detail(request: HttpRequest, slug: str, product_id: int) -> HttpResp
         product = product_get_public(product_id=product_id, shop=shop)
     except NotFoundError as exc:
         raise Http404 from exc
-    return render(request, "shops/product_detail.html", {"shop": shop, "product": product})
+    return product_page_render(request, product)
+
+
+def product_page_render(
+    request: HttpRequest, product: Product, *, form: AddToCartForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The public product page with its add-to-cart form (shops.order_views re-renders it on errors)."""
+    return render(
+        request,
+        "shops/product_detail.html",
+        {"shop": product.shop, "product": product, "cart_form": form or AddToCartForm(product=product)},
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- seller dashboard
@@ -222,6 +235,7 @@ def _product_edit_render(
     form: ProductForm | None = None,
     variant_form: VariantForm | None = None,
     image_form: ImageForm | None = None,
+    asset_form: DigitalAssetForm | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -232,8 +246,11 @@ def _product_edit_render(
             "form": form or _product_form(product),
             "variant_form": variant_form or VariantForm(),
             "image_form": image_form or ImageForm(),
+            "asset_form": asset_form or DigitalAssetForm(),
         },
-        status=400 if any(f is not None and f.errors for f in (variant_form, image_form)) else 200,
+        status=400
+        if any(f is not None and f.errors for f in (variant_form, image_form, asset_form))
+        else 200,
     )
 
 
