@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, TypeGuard, TypeVar
 
@@ -443,4 +444,11 @@ def format_money(money: Money, locale: str | None = None) -> str:
     ``locale`` defaults to the active Django language. JPY and KRW never show decimals: the
     amount passed to Babel already has exactly the currency's digits, so nothing is rounded.
     """
-    return format_currency(money.as_decimal(), money.currency, locale=_babel_locale(locale or get_language()))
+    return _format_cached(money.amount_minor, money.currency, _babel_locale(locale or get_language()))
+
+
+@lru_cache(maxsize=16_384)
+def _format_cached(amount_minor: int, currency: str, babel_locale: str) -> str:
+    # A pure function of its arguments, and Babel's formatting is slow (a catalogue page formats
+    # the same few prices over and over), so results are memoised.
+    return format_currency(Money(amount_minor, currency).as_decimal(), currency, locale=babel_locale)

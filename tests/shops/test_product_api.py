@@ -1,5 +1,9 @@
+import json
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils import translation
 
 from shops.enums import ProductStatus, ProductType, ShopStatus
 from shops.services import product_image_add, shop_set_status, variant_create
@@ -127,3 +131,24 @@ def test_a_draft_product_is_not_found(anonymous, creator):
     product = make_product(make_shop(creator), status=ProductStatus.DRAFT)
 
     assert anonymous.get(detail(product.pk)).status_code == 404
+
+
+def test_list_rows_are_exactly_what_the_product_serializer_documents(anonymous, creator, settings):
+    """The list builds its rows without DRF's serializer (speed); the schema documents the
+    serializer, so both must give the same JSON, in every language."""
+    from shops.apis import ProductSerializer
+    from shops.models import Product
+
+    shop = make_shop(creator, currency="JPY")
+    product = make_product(shop, title="Mug", price="1500", compare_at="2000", description="Blue")
+    product_image_add(product=product, upload=image_upload(), alt_text="front")
+    product_image_add(product=product, upload=image_upload(name="b.png"), alt_text="back")
+    make_product(shop, title="Plain", price="900")
+    for language in ("en", "fr", "ja", "ko"):
+        response = anonymous.get(LIST, HTTP_ACCEPT_LANGUAGE=language)
+        expected = ProductSerializer(
+            Product.objects.filter(shop=shop).order_by("-created_at", "-id").prefetch_related("images"),
+            many=True,
+        )
+        with translation.override(language):
+            assert response.json()["results"] == json.loads(json.dumps(expected.data, cls=DjangoJSONEncoder))
