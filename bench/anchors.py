@@ -28,6 +28,29 @@ class BareOneQueryApi(APIView):
         return Response({"results": rows})
 
 
+class BareProductPageApi(APIView):
+    """The floor under the product list: one ORM values() query of 50 products of one shop, as JSON.
+
+    Same page size and the same shop filter (by slug, through the join) as the measured
+    ``/api/v1/products/?shop=<slug>&page_size=50``, but no serializer, no image prefetch, no
+    cursor and no filter validation: what a hand-tuned endpoint could not go below.
+    """
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        from shops.models import Product
+
+        rows = list(
+            Product.objects.filter(shop__slug=request.query_params.get("shop", ""), status="active")
+            .order_by("-created_at", "-id")
+            .values("id", "title", "description", "type", "price_minor", "compare_at_minor", "created_at")[
+                :50
+            ]
+        )
+        return Response({"results": rows})
+
+
 def bare_redirect(request):
     """A bare Django endpoint that returns a redirect (anchor for the affiliate redirect)."""
     return HttpResponseRedirect("/")

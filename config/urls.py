@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from affiliates.redirect_views import click_redirect as affiliate_redirect
 from common import views as common_views
 from creators import views as creator_views
 from shops import order_urls
@@ -13,6 +14,8 @@ api_v1 = [
     path("", include("creators.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("shops.api_urls")),
+    path("", include("marketplace.api_urls")),
+    path("affiliates/", include("affiliates.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -25,6 +28,9 @@ urlpatterns = [
     path("dashboard/", include("creators.urls")),
     path("dashboard/earnings/", include("payments.urls")),
     path("dashboard/shop/", include((order_urls.dashboard_urlpatterns, "shops"))),  # shops.urls + orders
+    path("marketplace/", include("marketplace.urls")),
+    path("dashboard/affiliates/", include("affiliates.urls")),
+    path("r/<str:code>", affiliate_redirect, name="affiliate-redirect"),
     path("webhooks/stripe/", include("payments.webhook_urls")),
     path("@<str:handle>/shop", shop_views.storefront_for_creator, name="creator-shop"),
     path("@<str:handle>", creator_views.creator_public, name="creator-public"),

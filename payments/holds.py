@@ -79,3 +79,74 @@ def hold_release(*, hold: Hold, now: datetime) -> LedgerTransaction | None:
     hold.release = posted
     hold.save(update_fields=["released_at", "release"])
     return posted
+
+
+# ---------------------------------------------------------------- review holds (affiliates)
+
+
+def _hold_lock(origin: LedgerTransaction, party: str) -> Hold:
+    hold = Hold.objects.select_for_update().filter(origin=origin, party=party).first()
+    if hold is None:
+        raise ApplicationError(f"No hold of {party} on {origin.reference}.", code="hold_not_found")
+    if hold.released_at is not None:
+        raise ApplicationError(
+            f"The hold of {party} on {origin.reference} was already released.", code="hold_released"
+        )
+    return hold
+
+
+@transaction.atomic
+def hold_reschedule(*, origin: LedgerTransaction, party: str, release_at: datetime) -> Hold:
+    """Move the release date of ``party``'s unreleased hold on ``origin`` (a review hold, or its end).
+
+    Refuses a missing (``hold_not_found``) or released hold (``hold_released``). Moves no money:
+    holds_release_due() releases it at the new date.
+    """
+    hold = _hold_lock(origin, party)
+    hold.release_at = release_at
+    hold.save(update_fields=["release_at"])
+    return hold
+
+
+@transaction.atomic
+def hold_forfeit(
+    *,
+    origin: LedgerTransaction,
+    party: str,
+    to_party: str,
+    release_at: datetime,
+    now: datetime | None = None,
+) -> LedgerTransaction | None:
+    """Give what ``party``'s unreleased hold on ``origin`` still holds to ``to_party`` (rejected commission).
+
+    One balanced posting ``hold:<pk>:forfeit`` moves the money from ``party``'s pending to
+    ``to_party``'s pending, where a new Hold (origin: that posting) releases it at ``release_at``.
+    The forfeited hold is marked released by that posting. Returns None when refunds emptied it.
+    Refuses a missing or released hold, like hold_reschedule().
+    """
+    hold = _hold_lock(origin, party)
+    now = now or timezone.now()
+    posted = None
+    if hold.remaining_minor > 0:
+        amount = Money(hold.remaining_minor, hold.currency)
+        source = account_get_or_create(party=party, kind=AccountKind.PENDING, currency=hold.currency)
+        target = account_get_or_create(party=to_party, kind=AccountKind.PENDING, currency=hold.currency)
+        posted = ledger_post(
+            reference=f"hold:{hold.pk}:forfeit",
+            entries=[EntrySpec(source, -amount), EntrySpec(target, amount)],
+            kind=TransactionKind.ADJUSTMENT,
+            description=f"Hold {hold.pk} forfeited to {to_party}",
+            metadata={"hold_id": hold.pk, "origin_id": origin.pk, "to_party": to_party},
+        )
+        Hold.objects.create(
+            party=to_party,
+            currency=hold.currency,
+            amount_minor=hold.remaining_minor,
+            source=hold.source,
+            origin=posted,
+            release_at=release_at,
+        )
+    hold.released_at = now
+    hold.release = posted
+    hold.save(update_fields=["released_at", "release"])
+    return posted

@@ -115,6 +115,7 @@ def refund_record(
         status=RefundStatus.PENDING,
     )
     plan = refund_plan(payment=locked, amount=amount)
+    _escrow_refund_check(locked, plan)
     holds = _holds_lock(locked)
     entries = [EntrySpec(platform_account(AccountKind.STRIPE_CLEARING, locked.currency), amount)]
     overdraft: list[LedgerAccount] = []
@@ -209,6 +210,29 @@ def _refund_validate(payment: Payment, amount: Money) -> None:
             _("At most %(remaining)s is left to refund on this payment.")
             % {"remaining": str(Money(remaining, payment.currency))},
             code="refund_exceeds_remaining",
+        )
+
+
+def _escrow_refund_check(payment: Payment, plan: list[tuple[LedgerAccount, Money]]) -> None:
+    """An escrow payment gives back only what is still in its own escrow (payments.escrow).
+
+    The platform's escrow account is pooled across payments, so without this a refund of a
+    payment whose escrow was already released (a refund made at Stripe after the work was paid
+    for) would take other payments' money. Refused with ``escrow_insufficient`` instead: staff
+    settle such a refund by hand.
+    """
+    from payments.escrow import escrow_state
+
+    from_escrow = sum(
+        part.amount_minor
+        for account, part in plan
+        if account.party == PLATFORM and account.kind == AccountKind.ESCROW
+    )
+    if from_escrow > 0 and from_escrow > escrow_state(payment=payment).remaining.amount_minor:
+        raise ApplicationError(
+            _("Only part of payment %(reference)s is still in escrow: this refund needs staff.")
+            % {"reference": payment.reference},
+            code="escrow_insufficient",
         )
 
 

@@ -15,6 +15,10 @@ Payment whose ``splits`` say who receives what of the gross, before commission:
   sale with a 10% affiliate is ``[seller 9000 shop_sale, affiliate 1000 affiliate_commission]``.
 - ``hold_days`` (optional): days the party's money stays ``pending`` before it becomes
   ``available``; default ``settings.PAYMENTS_HOLD_DAYS[source]``; 0 releases at the next run.
+- ``escrow`` (optional, default false): the split is held by the platform for the party (a
+  brand funding a deal) instead of being earned: it goes whole to the platform's ``escrow``
+  account, with no commission and no hold. payments.escrow releases it later, taking the
+  commission then. Not combinable with ``hold_days``.
 
 Commission is taken per split: ``portion(split, rule.rate_bps)`` (rounded half up, see
 common.money), with the rule in force for (split source, payment country, paid_at). The party
@@ -61,7 +65,7 @@ from payments.models import (
 logger = logging.getLogger(__name__)
 
 SPLIT_REQUIRED_KEYS: Final = frozenset({"party", "amount_minor", "source"})
-SPLIT_KEYS: Final = SPLIT_REQUIRED_KEYS | {"hold_days"}
+SPLIT_KEYS: Final = SPLIT_REQUIRED_KEYS | {"hold_days", "escrow"}
 # Ten years: longer is a typo, and far larger values would overflow a datetime.
 MAX_HOLD_DAYS: Final = 3650
 
@@ -76,6 +80,7 @@ class Split:
     amount: Money
     source: str
     hold_days: int | None
+    escrow: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,7 @@ class _Share:
     net: Money  # the split minus its commission: what lands in the party's pending account
     source: str
     release_at: datetime
+    escrow: bool = False  # held in the platform's escrow account, not the party's pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +103,7 @@ class _Plan:
 
     def account_keys(self) -> set[AccountKey]:
         currency = self.payment.currency
-        keys = {(share.party, AccountKind.PENDING.value, currency) for share in self.shares}
+        keys = {_share_account_key(share, currency) for share in self.shares}
         keys.add((PLATFORM, AccountKind.STRIPE_CLEARING.value, currency))
         keys.add((PLATFORM, AccountKind.COMMISSION_REVENUE.value, currency))
         return keys
@@ -226,7 +232,12 @@ def _split_parse(raw: object, currency: str) -> Split:
         raise _invalid_splits(
             _("hold_days is a whole number of days from 0 to %(max)d.") % {"max": MAX_HOLD_DAYS}
         )
-    return Split(party=party, amount=Money(amount, currency), source=source, hold_days=hold_days)
+    escrow = raw.get("escrow", False)
+    if not isinstance(escrow, bool) or (escrow and hold_days is not None):
+        raise _invalid_splits(_("escrow is true or false, and an escrow split has no hold_days."))
+    return Split(
+        party=party, amount=Money(amount, currency), source=source, hold_days=hold_days, escrow=escrow
+    )
 
 
 def _whole(value: object) -> TypeGuard[int]:
@@ -247,6 +258,10 @@ def _plan(*, payment: Payment, rules: Iterable[CommissionRule] | None) -> _Plan:
     paid_at = payment.paid_at or timezone.now()
     shares, applied = [], []
     for split in splits:
+        if split.escrow:  # held whole, no commission: payments.escrow takes it on release
+            shares.append(_Share(split.party, split.amount, split.source, paid_at, escrow=True))
+            applied.append({"party": split.party, "gross_minor": split.amount.amount_minor, "escrow": True})
+            continue
         if rules is None:
             rule = commission_rule_for(source=split.source, country=payment.country, at=paid_at)
         else:
@@ -275,6 +290,12 @@ def _plan(*, payment: Payment, rules: Iterable[CommissionRule] | None) -> _Plan:
     return _Plan(payment=payment, shares=shares, commission=total_commission, rules=snapshot)
 
 
+def _share_account_key(share: _Share, currency: str) -> AccountKey:
+    if share.escrow:
+        return (PLATFORM, AccountKind.ESCROW.value, currency)
+    return (share.party, AccountKind.PENDING.value, currency)
+
+
 def _accounts_get_or_create(keys: set[AccountKey]) -> dict[AccountKey, LedgerAccount]:
     # Created in a fixed order: two transactions inserting the same new accounts then wait on
     # each other in that order, never in a cycle.
@@ -286,7 +307,8 @@ def _plan_posting(plan: _Plan, *, accounts: dict[AccountKey, LedgerAccount]) -> 
     payment, currency = plan.payment, plan.payment.currency
     entries = [EntrySpec(accounts[(PLATFORM, AccountKind.STRIPE_CLEARING, currency)], -payment.amount)]
     credited = [share for share in plan.shares if share.net.is_positive()]  # 100% commission: nothing
-    entries += [EntrySpec(accounts[(s.party, AccountKind.PENDING, currency)], s.net) for s in credited]
+    entries += [EntrySpec(accounts[_share_account_key(s, currency)], s.net) for s in credited]
+    credited = [share for share in credited if not share.escrow]  # escrow has no hold
     if plan.commission.is_positive():
         entries.append(
             EntrySpec(accounts[(PLATFORM, AccountKind.COMMISSION_REVENUE, currency)], plan.commission)

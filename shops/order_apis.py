@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from affiliates.attribution import referral_from_api
 from common.api import parse
 from common.errors import ApplicationError
 from common.money import Money
@@ -349,6 +350,18 @@ class OrderListCreateApi(APIView):
             required=False, allow_null=True, help_text="For physical products."
         )
         discount_code = serializers.CharField(required=False, allow_blank=True, max_length=64)
+        click_token = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=200,
+            help_text="The X-Click-Token of the affiliate link that brought the buyer (/r/<code>).",
+        )
+        affiliate_code = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=16,
+            help_text="An affiliate link code, if no click token.",
+        )
 
     def get_throttles(self) -> list[Any]:
         # Only checkout is throttled: polling the order list is cheap and frequent.
@@ -402,6 +415,9 @@ class OrderListCreateApi(APIView):
                 shipping_address=data.get("shipping_address"),
                 discount_code=data.get("discount_code") or "",
                 channel="api",
+                referral=referral_from_api(
+                    click_token=data.get("click_token", ""), code=data.get("affiliate_code", "")
+                ),
             )
             if cart is not None:
                 cart_clear_shop(cart=cart, shop=shop)

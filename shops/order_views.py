@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from affiliates.attribution import referral_from_request
 from common.errors import ApplicationError, NotFoundError
 from common.forms import apply_application_error, form_save
 from common.money import Money, format_money
@@ -230,6 +231,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
                 shipping_address=form.shipping_address(),
                 discount_code=form.cleaned_data["discount_code"],
                 channel="web",
+                referral=referral_from_request(request),
             )
         except ApplicationError as exc:
             apply_application_error(form, exc)

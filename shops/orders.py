@@ -35,12 +35,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from affiliates.attribution import Referral, order_affiliate_split, order_attribute
+from affiliates.attribution import order_paid as affiliate_order_paid
+from affiliates.attribution import order_refunded as affiliate_order_refunded
 from common.errors import ApplicationError, NotFoundError
 from common.money import Money, charge_amount_validate, portion, split_by_weights, sum_money
 from payments.charges import payment_create, payment_start_checkout, payment_start_intent, refund_request
 from payments.enums import CommissionSource
 from payments.models import Payment, Refund
-from shops import emails
+from shops import tasks
 from shops.enums import (
     PAID_STATUSES,
     DiscountKind,
@@ -64,7 +67,6 @@ from shops.models import (
 )
 
 if TYPE_CHECKING:
-    from affiliates.attribution import Referral
     from creators.models import User
 
 logger = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ def order_create(
     discount_code: str = "",
     channel: str = "web",
     now: datetime | None = None,
-    referral: "Referral | None" = None,
+    referral: Referral | None = None,
 ) -> Order:
     """Turn a buyer's items from one shop into an order with its stock reserved and its Payment.
 
@@ -127,9 +129,6 @@ def order_create(
     code, line_discounts = _discount_apply(shop, discount_code, priced, subtotal, now)
     total = subtotal - sum_money(line_discounts, shop.currency)
     charge_amount_validate(total)
-    _stock_reserve([(variant, qty) for _p, variant, qty, _u in priced if variant is not None])
-    if code is not None:
-        _discount_use(code)
     order = Order.objects.create(
         number=_number(),
         shop=shop,
@@ -160,8 +159,6 @@ def order_create(
         )
         for (product, variant, qty, unit), discount in zip(priced, line_discounts, strict=True)
     )
-    from affiliates.attribution import order_attribute  # imported here: affiliates imports shops
-
     order_attribute(order=order, lines=lines, referral=referral, buyer=buyer, email=email, now=now)
     order.payment = payment_create(
         reference=f"order:{order.pk}",
@@ -175,6 +172,11 @@ def order_create(
     )
     order.save(update_fields=["payment", "updated_at"])
     _event(order, OrderEventKind.CREATED, actor=buyer, data={"total_minor": total.amount_minor})
+    # Last: the variant rows stay locked from here to the commit only, so buyers racing for the
+    # same stock wait on each other for as short a time as possible.
+    _stock_reserve([(variant, qty) for _p, variant, qty, _u in priced if variant is not None])
+    if code is not None:
+        _discount_use(code)
     return order
 
 
@@ -185,8 +187,6 @@ def order_splits(order: Order) -> list[dict[str, Any]]:
     affiliate's commission: an ``affiliate_commission`` split taken out of the seller's
     (affiliates.attribution; payments.settlement explains the split format).
     """
-    from affiliates.attribution import order_affiliate_split
-
     affiliate = order_affiliate_split(order)
     commission = affiliate["amount_minor"] if affiliate else 0
     seller = {
@@ -273,12 +273,10 @@ def _order_paid(order: Order, now: datetime, *, kind: str) -> None:
         order.status, order.delivered_at = OrderStatus.DELIVERED, now  # the download link is the delivery
         fields.append("delivered_at")
     order.save(update_fields=fields)
-    from affiliates.attribution import order_paid as affiliate_order_paid
-
     affiliate_order_paid(order, now)  # its commission, if any, is now earned
     _event(order, kind, data={"payment": order.payment.reference if order.payment else ""})
     order_id = order.pk
-    transaction.on_commit(lambda: emails.order_paid_send(order_id), robust=True)
+    transaction.on_commit(lambda: tasks.email_order_paid.delay(order_id), robust=True)
 
 
 def _order_paid_late(order: Order, payment: Payment, now: datetime) -> None:
@@ -301,7 +299,7 @@ def _order_paid_late(order: Order, payment: Payment, now: datetime) -> None:
         _event(order, OrderEventKind.REFUNDED, data={"amount_minor": order.total_minor, "refund": refund.pk})
         order_id, amount = order.pk, order.total_minor
         transaction.on_commit(
-            lambda: emails.order_refunded_send(order_id, amount, sold_out=True), robust=True
+            lambda: tasks.email_order_refunded.delay(order_id, amount, sold_out=True), robust=True
         )
         return
     if order.discount_code_id:
@@ -388,7 +386,7 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str, actor: "User
         locked, OrderEventKind.SHIPPED, actor=actor, data={"carrier": carrier, "tracking_number": tracking}
     )
     order_id = locked.pk
-    transaction.on_commit(lambda: emails.order_shipped_send(order_id), robust=True)
+    transaction.on_commit(lambda: tasks.email_order_shipped.delay(order_id), robust=True)
     return locked
 
 
@@ -495,8 +493,6 @@ def order_refund(
         locked.status = OrderStatus.REFUNDED
         fields.append("status")
     locked.save(update_fields=fields)
-    from affiliates.attribution import order_refunded as affiliate_order_refunded
-
     affiliate_order_refunded(locked)  # the commission's share follows (the ledger already did)
     _event(
         locked,
@@ -511,7 +507,7 @@ def order_refund(
         },
     )
     order_id, refunded = locked.pk, amount.amount_minor
-    transaction.on_commit(lambda: emails.order_refunded_send(order_id, refunded), robust=True)
+    transaction.on_commit(lambda: tasks.email_order_refunded.delay(order_id, refunded), robust=True)
     order.status, order.refunded_minor = locked.status, locked.refunded_minor
     return refund
 

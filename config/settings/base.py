@@ -147,13 +147,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-settle-missed": {"task": "payments.settle_missed", "schedule": crontab(minute="*/10")},
     "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
-    "marketplace-auto-approve": {"task": "marketplace.auto_approve_deliverables", "schedule": crontab(minute="*/15")},
-    "marketplace-measure-listings": {"task": "marketplace.measure_listings", "schedule": crontab(hour=4, minute=15)},
+    "marketplace-auto-approve": {
+        "task": "marketplace.auto_approve_deliverables",
+        "schedule": crontab(minute="*/15"),
+    },
+    "marketplace-measure-listings": {
+        "task": "marketplace.measure_listings",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "shops-release-expired-orders": {"task": "shops.release_expired_orders", "schedule": crontab(minute="*")},
     "shops-complete-delivered-orders": {
         "task": "shops.complete_delivered_orders",
         "schedule": crontab(hour=4, minute=15),
     },
+    "affiliates-flush-clicks": {"task": "affiliates.flush_clicks", "schedule": crontab(minute="*")},
 }
 
 REST_FRAMEWORK = {
@@ -197,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name their choice sets after what they describe.
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "shops.enums.OrderStatus"},
 }
 
 # Web rate limits (django-ratelimit), per client address.
@@ -226,7 +235,22 @@ PAYOUT_MINIMUM_MINOR = {"USD": 1000, "EUR": 1000, "JPY": 1000, "KRW": 10000}
 
 INGEST_MAX_BATCH = 1000
 DIRECTORY_CACHE_SECONDS = env.int("DIRECTORY_CACHE_SECONDS", default=30)
+# Marketplace discovery results are cached this long (marketplace/search_cache.py); 0 turns it off.
+MARKETPLACE_SEARCH_CACHE_SECONDS = env.int("MARKETPLACE_SEARCH_CACHE_SECONDS", default=30)
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+
+# Affiliates: the click buffer's Redis key prefix, the repeat-click window (a repeat inside it is
+# a raw click, not a unique one), the redirect's per-address rate limit (0 = none) and the
+# fraud thresholds that put a commission on hold for review.
+AFFILIATE_REDIS_PREFIX = env("AFFILIATE_REDIS_PREFIX", default="aff")
+AFFILIATE_UNIQUE_WINDOW_SECONDS = 30 * 60
+AFFILIATE_REDIRECT_RATE_PER_MINUTE = env.int("AFFILIATE_REDIRECT_RATE_PER_MINUTE", default=600)
+AFFILIATE_COOKIE_CLICKS = 10
+AFFILIATE_FLOOD_CLICKS_PER_MINUTE = 120
+AFFILIATE_FRAUD_LOOKBACK_DAYS = 30
+AFFILIATE_FRAUD_ORDERS_PER_EMAIL = 5
+AFFILIATE_FRAUD_MIN_ORDERS = 5
+AFFILIATE_FRAUD_CONVERSION_MAX = 0.5
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,9 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from affiliates.models import Membership
 from creators.models import CreatorProfile, Post, User
+from marketplace.models import Brand, Listing
 from payments.earnings import earnings_for_party
 from payments.models import LedgerTransaction, party_for_user
 from payments.selectors import ledger_check
@@ -38,4 +40,10 @@ def test_demo_data_loads_once_with_real_earnings(db):
     shop = Shop.objects.get(creator__user=minji)
     assert (shop.status, shop.currency, shop.products.count()) == ("open", "KRW", 2)
     assert sorted(shop.orders.values_list("status", flat=True)) == ["paid", "shipped", "shipped"]
+    # Affiliates and the marketplace have something to show too.
+    assert Membership.objects.filter(affiliate__handle="sora_cooks", offer__shop=shop).exists()
+    assert Listing.objects.filter(is_listed=True).count() == 4
+    brand = Brand.objects.get(name="Glow Labs")
+    assert brand.verified_at is not None
+    assert User.objects.get(email="brand@demo.example").check_password("demo-password-123")
     assert ledger_check() == []

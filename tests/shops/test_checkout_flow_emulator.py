@@ -16,11 +16,8 @@ from datetime import timedelta
 
 import pytest
 import stripe
-from django.db import NotSupportedError
 
 from common.errors import ApplicationError
-from common.money import Money
-from payments.charges import refund_request
 from payments.enums import (
     AccountKind,
     PaymentStatus,
@@ -154,42 +151,13 @@ def assert_balances(
     assert (revenue(currency), clearing_balance(currency)) == (revenue_, clearing)
 
 
-def assert_books_close(case: Case) -> None:
+def assert_books_close() -> None:
+    """The ledger is balanced and agrees with the emulator: transfers, refunds, bank payouts."""
     assert ledger_check() == []
     report = reconciliation_run()
     assert report.status == ReconciliationStatus.CLEAN, list(
         report.differences.values_list("kind", "reference")
     )
-
-
-ORDER_REFUND_BUG = (
-    "shops.orders.order_refund locks with select_for_update().select_related('shop', 'payment'): "
-    "Order.payment is nullable, so PostgreSQL refuses FOR UPDATE on the outer join "
-    "(NotSupportedError); select_for_update(of=('self',)) fixes it. The payments half of the "
-    "refund was checked through refund_request instead."
-)
-
-
-def refund_one_unit(order: Order, line, seller, case: Case) -> tuple[Refund, bool]:
-    """The seller refunds one unit of ``line`` (restocked) through order_refund: (refund, True).
-
-    While order_refund cannot run on PostgreSQL (ORDER_REFUND_BUG), the same amount goes through
-    payments.charges.refund_request, which is what order_refund calls: (refund, False).
-    """
-    try:
-        refund = order_refund(
-            order=order, actor=seller.user, quantities={line.pk: 1}, restock=True, reason="dented"
-        )
-    except NotSupportedError:
-        assert order.payment is not None
-        refund = refund_request(
-            payment=order.payment,
-            amount=Money(case.refund, case.currency),
-            reason="dented",
-            requested_by=seller.user,
-        )
-        return refund, False
-    return refund, True
 
 
 # ---------------------------------------------------------------- the whole road
@@ -241,7 +209,7 @@ def test_a_sale_goes_from_the_hosted_page_to_the_sellers_bank(
     ]
     assert_balances(seller, case, pending=0, available=0, revenue_=case.commission, clearing=-case.commission)
     assert balance_of(user_account(seller.user, AccountKind.PAYABLE_OUT, case.currency)) == 0
-    assert_books_close(case)
+    assert_books_close()
 
 
 def test_a_partial_refund_goes_back_to_the_buyer_and_out_of_the_sellers_hold(
@@ -253,7 +221,9 @@ def test_a_partial_refund_goes_back_to_the_buyer_and_out_of_the_sellers_hold(
 
     # when: the seller refunds one unit and puts it back in stock
     with django_capture_on_commit_callbacks(execute=True):  # payments.send_refund, eager
-        refund, through_order = refund_one_unit(order, line, seller, case)
+        refund = order_refund(
+            order=order, actor=seller.user, quantities={line.pk: 1}, restock=True, reason="dented"
+        )
     assert "charge.refunded" in feed()
 
     # then: Stripe refunded exactly one unit's share, and the ledger took it back in proportion
@@ -263,10 +233,9 @@ def test_a_partial_refund_goes_back_to_the_buyer_and_out_of_the_sellers_hold(
     assert Refund.objects.count() == 1  # charge.refunded is covered by our own refund
     order.refresh_from_db()
     line.refresh_from_db()
-    if through_order:
-        assert (order.status, order.refunded_minor) == (OrderStatus.PAID, case.refund)
-        assert (line.refunded_quantity, line.refunded_minor) == (1, case.refund)
-        assert ProductVariant.objects.get(pk=variant.pk).stock == 8
+    assert (order.status, order.refunded_minor) == (OrderStatus.PAID, case.refund)
+    assert (line.refunded_quantity, line.refunded_minor) == (1, case.refund)
+    assert ProductVariant.objects.get(pk=variant.pk).stock == 8
     assert_balances(
         seller,
         case,
@@ -293,9 +262,7 @@ def test_a_partial_refund_goes_back_to_the_buyer_and_out_of_the_sellers_hold(
     assert_balances(
         seller, case, pending=0, available=0, revenue_=remaining_commission, clearing=-remaining_commission
     )
-    assert_books_close(case)
-    if not through_order:
-        pytest.xfail(ORDER_REFUND_BUG)
+    assert_books_close()
 
 
 def test_a_refund_larger_than_what_is_left_is_refused_and_changes_nothing(
@@ -304,10 +271,8 @@ def test_a_refund_larger_than_what_is_left_is_refused_and_changes_nothing(
     order = checkout_and_pay(variant=variant, buyer=buyer, feed=feed, control=control)
     line = order.lines.get()
 
-    with pytest.raises((ApplicationError, NotSupportedError)) as error:
+    with pytest.raises(ApplicationError) as error:
         order_refund(order=order, actor=seller.user, quantities={line.pk: 4})
-    if isinstance(error.value, NotSupportedError):
-        pytest.xfail(ORDER_REFUND_BUG)
     assert error.value.code == "refund_exceeds_remaining"
     assert not Refund.objects.exists()
     assert stripe.Refund.list().data == []

@@ -7,9 +7,14 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from affiliates.models import Offer
+from affiliates.services import membership_join, offer_create
 from creators.demo import demo_populate, demo_posts_for
 from creators.models import CreatorProfile, Post, User
 from creators.services import creator_become, creator_switch_to_professional, user_create
+from marketplace.models import Listing
+from marketplace.services.brands import brand_create, brand_verify
+from marketplace.services.listings import listing_upsert, listings_measure_all
 from shops.demo import demo_shop_seed
 
 # A demo product's price per country, in minor units: $24.00, ¥2,400, ₩32,000, €22.00.
@@ -65,6 +70,7 @@ class Command(BaseCommand):
             demo_populate(creators=creators - generated, posts_per_creator=posts, start=generated)
         self._seed_posts_for_named_creators(posts)
         self._seed_earnings()
+        self._seed_affiliates_and_marketplace()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Log in as staff@demo.example or minji@demo.example "
@@ -84,6 +90,39 @@ class Command(BaseCommand):
                 currency, unit = DEMO_PRICES[country]
                 profile = CreatorProfile.objects.get(handle=handle)
                 demo_shop_seed(profile=profile, currency=currency, unit_minor=unit, buyer=buyer)
+
+    def _seed_affiliates_and_marketplace(self) -> None:
+        """Each demo shop offers 15% to affiliates (Sora promotes Min-ji's shop, Alex Léa's); the
+        named creators are listed in the marketplace, where a verified demo brand looks for them."""
+        profiles = {handle: CreatorProfile.objects.get(handle=handle) for *_rest, handle, _n in DEMO_PEOPLE}
+        for profile in profiles.values():
+            shop = profile.shops.first()
+            if shop is not None and not shop.affiliate_offers.exists():
+                offer_create(shop=shop, rate_bps=1500, description="15% on everything in my shop.")
+        for promoter, seller in (("sora_cooks", "minji.makes"), ("alex.fits", "lea.dessine")):
+            offer = Offer.objects.filter(shop__creator=profiles[seller]).first()
+            if offer is not None:
+                membership_join(offer=offer, affiliate=profiles[promoter])
+        for _email, _name, _lang, country, handle, niches in DEMO_PEOPLE:
+            currency, unit = DEMO_PRICES[country]
+            if not Listing.objects.filter(creator=profiles[handle]).exists():
+                listing_upsert(
+                    creator=profiles[handle],
+                    currency=currency,
+                    rates={"reel": unit * 20, "carousel": unit * 12, "standard": unit * 8},
+                    niches=niches,
+                    languages=profiles[handle].languages,
+                    audience_countries=[country],
+                )
+        listings_measure_all()
+        brand_user, created = User.objects.get_or_create(
+            email="brand@demo.example", defaults={"display_name": "Glow Labs team"}
+        )
+        if created:
+            brand_user.set_password(DEMO_PASSWORD)
+            brand_user.save(update_fields=["password"])
+            brand = brand_create(user=brand_user, name="Glow Labs", country="US", industry="beauty")
+            brand_verify(brand=brand, staff=User.objects.get(email="staff@demo.example"))
 
     def _seed_posts_for_named_creators(self, posts: int) -> None:
         now = timezone.now()
