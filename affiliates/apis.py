@@ -38,7 +38,7 @@ from affiliates.services import (
 from common.api import parse
 from common.errors import NotFoundError
 from common.pagination import DefaultPageNumberPagination
-from creators.selectors import creator_get_for_user
+from creators.selectors import creator_get_for_user, user_from_request
 from shops.enums import ProductStatus
 
 
@@ -223,7 +223,7 @@ class MyLinksApi(APIView):
 
 
 def _shop(request: Request):
-    return seller_shop(creator=creator_get_for_user(user=request.user))
+    return seller_shop(user=user_from_request(request))
 
 
 class SellerOfferListCreateApi(APIView):

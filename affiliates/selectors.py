@@ -10,8 +10,9 @@ from django.utils import timezone
 from affiliates.enums import CommissionStatus, MembershipStatus, OfferStatus
 from affiliates.models import ClickDaily, Commission, Membership, Offer
 from common.errors import NotFoundError
-from creators.models import CreatorProfile
+from creators.models import CreatorProfile, User
 from shops.models import Shop
+from shops.selectors import shop_get_for_owner
 
 OFFER_SORTS = {
     "newest": ("-created_at", "-id"),
@@ -99,8 +100,9 @@ def offer_get_joinable(*, offer_id: int) -> Offer:
     return offer
 
 
-def seller_shop(*, creator: CreatorProfile | None) -> Shop:
-    shop = Shop.objects.filter(creator=creator).first() if creator is not None else None
+def seller_shop(*, user: User) -> Shop:
+    """The shop the user runs (their own, or their brand's): the seller side of affiliates."""
+    shop = shop_get_for_owner(user=user)
     if shop is None:
         raise NotFoundError("You have no shop.")
     return shop

@@ -28,7 +28,7 @@ from creators.models import CreatorProfile, User
 from payments.models import LedgerTransaction, party_for_user
 from shops.enums import DiscountKind, ProductStatus
 from shops.models import Product, Shop
-from shops.services import discount_code_create
+from shops.services import discount_code_create, shop_is_owner
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # base32-like, no look-alikes
 CODE_LENGTH = 8
@@ -203,7 +203,7 @@ def membership_join(*, offer: Offer, affiliate: CreatorProfile) -> Membership:
     someone the seller declined or removed (``membership_refused``, 403).
     """
     offer = Offer.objects.select_for_update(of=("self",)).select_related("shop", "product").get(pk=offer.pk)
-    if offer.shop.creator_id == affiliate.pk or offer.shop.owner_party == party_for_user(affiliate.user):
+    if shop_is_owner(shop=offer.shop, user=affiliate.user):  # the creator, or a member of the brand
         raise ApplicationError(
             _("You cannot promote your own shop's offer."), code="own_offer", status_code=403
         )

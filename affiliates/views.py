@@ -116,7 +116,7 @@ def leave(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 def _shop(request: HttpRequest):
     try:
-        return seller_shop(creator=_creator(request))
+        return seller_shop(user=user_from_request(request))
     except NotFoundError as exc:
         raise Http404 from exc
 

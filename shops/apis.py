@@ -15,7 +15,8 @@ from common.api import parse
 from common.errors import ApplicationError
 from common.money import Money, currency_validate, format_money
 from common.pagination import DefaultCursorPagination
-from creators.selectors import creator_get_for_user
+from creators.selectors import creator_get_for_user, user_from_request
+from marketplace.selectors import brand_list_for_user
 from shops.enums import ProductSort, ProductType, RefundWindow
 from shops.models import Product, ProductImage, Shop
 from shops.selectors import (
@@ -305,10 +306,15 @@ class MyShopApi(APIView):
 
     @extend_schema(request=CreateSerializer, responses={201: ShopSerializer})
     def post(self, request: Request) -> Response:
-        creator = creator_get_for_user(user=request.user)
-        if creator is None:
+        user = user_from_request(request)
+        creator = creator_get_for_user(user=user)
+        # A creator opens their own shop; someone who only acts for a brand opens the brand's.
+        brand = None if creator is not None else brand_list_for_user(user=user).first()
+        if creator is None and brand is None:
             raise ApplicationError("Become a creator to open a shop.", code="not_a_creator", status_code=403)
-        shop = shop_create(creator=creator, **parse(self.CreateSerializer, request.data))
+        shop = shop_create(
+            creator=creator, brand=brand, actor=user, **parse(self.CreateSerializer, request.data)
+        )
         return Response(ShopSerializer(shop).data, status=201)
 
     @extend_schema(request=UpdateSerializer, responses=ShopSerializer)

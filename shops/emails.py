@@ -42,6 +42,16 @@ def _order(order_id: int) -> Order:
     return Order.objects.select_related("shop", "buyer", "shop__creator__user").get(pk=order_id)
 
 
+def _sellers(order: Order) -> list[Any]:
+    """Who runs the shop: its creator, or its brand's owners and managers (with an address)."""
+    shop = order.shop
+    if shop.creator is not None:
+        users = [shop.creator.user]
+    else:
+        users = [membership.user for membership in shop.brand.memberships.select_related("user")]
+    return [user for user in users if user.is_active and user.email]
+
+
 def _buyer_language(order: Order) -> str:
     return getattr(order.buyer, "preferred_language", "") if order.buyer else ""
 
@@ -67,8 +77,7 @@ def order_paid_send(order_id: int) -> None:
             "downloads": downloads,
         }
     _send("order_confirmation", order.email, language, context)
-    seller = order.shop.creator.user if order.shop.creator else None
-    if seller is not None and seller.email:
+    for seller in _sellers(order):
         seller_language = getattr(seller, "preferred_language", "")
         with translation.override(seller_language or settings.LANGUAGE_CODE):
             seller_context = {

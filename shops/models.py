@@ -27,10 +27,13 @@ CURRENCY_CHOICES = [("USD", "USD"), ("EUR", "EUR"), ("JPY", "JPY"), ("KRW", "KRW
 
 
 class Shop(TimeStampedModel):
-    # Brands will own shops too; until then every shop belongs to a creator. owner_party is the
-    # ledger party ("user:<id>") that the shop's earnings will be credited to.
+    # A shop belongs to a creator or to a brand (whose owners and managers run it). owner_party
+    # is the ledger party ("user:<id>" or "brand:<id>") that the shop's earnings are credited to.
     creator = models.ForeignKey(
         CreatorProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="shops"
+    )
+    brand = models.ForeignKey(
+        "marketplace.Brand", on_delete=models.PROTECT, null=True, blank=True, related_name="shops"
     )
     owner_party = models.CharField(max_length=64, db_index=True)
     name = models.CharField(_("name"), max_length=80)
@@ -53,6 +56,11 @@ class Shop(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(refund_window_days__in=[0, 7, 14, 30]), name="shop_refund_window_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(creator__isnull=False, brand__isnull=True)
+                | models.Q(creator__isnull=True, brand__isnull=False),
+                name="shop_has_one_owner",
             ),
         ]
 

@@ -26,11 +26,18 @@ def _public_shops() -> QuerySet[Shop]:
 # ---------------------------------------------------------------- shops
 
 
+def owned_by(user: User, path: str = "") -> Q:
+    """Rows of shops that ``user`` runs (``path`` leads to the shop: "shop__", "product__shop__"):
+    the creator's own, or a brand's whose owner or manager they are."""
+    return Q(**{f"{path}creator__user": user}) | Q(**{f"{path}brand__memberships__user": user})
+
+
 def shop_get_for_owner(*, user: User) -> Shop | None:
-    """The signed-in creator's shop, or None (no creator profile, or no shop yet)."""
+    """The shop the signed-in user runs, or None: their creator shop first, else their brand's."""
     if not user.is_authenticated:
         return None
-    return Shop.objects.select_related("creator").filter(creator__user=user).first()
+    shops = Shop.objects.select_related("creator", "brand")
+    return shops.filter(creator__user=user).first() or shops.filter(brand__memberships__user=user).first()
 
 
 def shop_get_public(*, slug: str | None = None, handle: str | None = None) -> Shop:
@@ -121,7 +128,7 @@ def product_get_for_owner(*, user: User, product_id: int) -> Product:
     product = (
         Product.objects.select_related("shop", "shop__creator")
         .prefetch_related("variants", "images")
-        .filter(pk=product_id, shop__creator__user=user)
+        .filter(owned_by(user, "shop__"), pk=product_id)
         .first()
         if user.is_authenticated
         else None
@@ -134,7 +141,7 @@ def product_get_for_owner(*, user: User, product_id: int) -> Product:
 def variant_get_for_owner(*, user: User, variant_id: int) -> ProductVariant:
     variant = (
         ProductVariant.objects.select_related("product__shop")
-        .filter(pk=variant_id, product__shop__creator__user=user)
+        .filter(owned_by(user, "product__shop__"), pk=variant_id)
         .first()
         if user.is_authenticated
         else None
@@ -161,7 +168,7 @@ def order_list_for_seller(*, user: User, status: str | None = None) -> QuerySet[
     """
     if not user.is_authenticated:
         return Order.objects.none()
-    orders = _orders().filter(shop__creator__user=user)
+    orders = _orders().filter(owned_by(user, "shop__"))
     if status in OrderStatus.values:
         return orders.filter(status=status)
     return orders.exclude(status=OrderStatus.PENDING_PAYMENT)
@@ -170,7 +177,7 @@ def order_list_for_seller(*, user: User, status: str | None = None) -> QuerySet[
 def order_get_for_seller(*, user: User, number: str) -> Order:
     """An order of the user's own shop by number; another seller's order is NotFoundError (404)."""
     order = (
-        _orders().filter(number=number, shop__creator__user=user).first() if user.is_authenticated else None
+        _orders().filter(owned_by(user, "shop__"), number=number).first() if user.is_authenticated else None
     )
     if order is None:
         raise NotFoundError()
@@ -209,7 +216,7 @@ def order_get_for_staff(*, number: str) -> Order:
 def discount_code_list_for_seller(*, user: User) -> QuerySet[DiscountCode]:
     if not user.is_authenticated:
         return DiscountCode.objects.none()
-    return DiscountCode.objects.filter(shop__creator__user=user).prefetch_related("products")
+    return DiscountCode.objects.filter(owned_by(user, "shop__")).prefetch_related("products")
 
 
 def discount_code_get_for_seller(*, user: User, code_id: int) -> DiscountCode:

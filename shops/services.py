@@ -18,6 +18,8 @@ from common.money import Money, charge_amount_validate, currency_exponent, curre
 from creators.enums import PolicyStanding
 from creators.models import CreatorProfile, User
 from creators.services import COUNTRY_CODES
+from marketplace.access import OWNER_ONLY, brand_member_require, brand_role_of
+from marketplace.models import Brand
 from payments.models import party_for_user
 from shops.enums import OWNER_STATUSES, DiscountKind, ProductStatus, ProductType, RefundWindow, ShopStatus
 from shops.images import product_image_validate
@@ -105,7 +107,9 @@ def _is_suspended(creator_id: int | None) -> bool:
 @transaction.atomic
 def shop_create(
     *,
-    creator: CreatorProfile,
+    creator: CreatorProfile | None = None,
+    brand: Brand | None = None,
+    actor: User | None = None,
     name: str,
     slug: str,
     currency: str,
@@ -113,19 +117,35 @@ def shop_create(
     description: str = "",
     refund_window_days: int = RefundWindow.MONTH,
 ) -> Shop:
-    """Open a (draft) shop for a creator. One shop per creator for now."""
-    if _is_suspended(creator.pk):
-        raise ApplicationError(_("A suspended account cannot open a shop."), code="creator_suspended")
-    if Shop.objects.filter(creator=creator).exists():
+    """Open a (draft) shop for a creator, or for a brand (``actor``: one of its owners).
+
+    One shop per creator and per brand. Refuses a suspended creator (``creator_suspended``), a
+    second shop (``shop_exists``), a brand member who is not an owner (``role_required``) or an
+    outsider (not found), and the field errors of the catalogue (name, slug, currency, country).
+    """
+    if (creator is None) == (brand is None):
+        raise ValueError("A shop belongs to a creator or to a brand.")
+    if creator is not None:
+        if _is_suspended(creator.pk):
+            raise ApplicationError(_("A suspended account cannot open a shop."), code="creator_suspended")
+        owner_party, default_country = party_for_user(creator.user), creator.country
+        existing = Shop.objects.filter(creator=creator)
+    else:
+        assert brand is not None
+        brand_member_require(brand=brand, user=actor, roles=OWNER_ONLY)  # type: ignore[arg-type]
+        owner_party, default_country = f"brand:{brand.pk}", brand.country
+        existing = Shop.objects.filter(brand=brand)
+    if existing.exists():
         raise ApplicationError(_("You already have a shop."), code="shop_exists")
     shop = Shop(
         creator=creator,
-        owner_party=party_for_user(creator.user),  # the ledger party its sales will credit
+        brand=brand,
+        owner_party=owner_party,  # the ledger party its sales will credit
         name=_validated_name(name),
         slug=_validated_slug(slug),
         description=(description or "").strip()[:2000],
         currency=_validated_currency(currency),
-        country=_validated_country(country or creator.country),
+        country=_validated_country(country or default_country),
         refund_window_days=_validated_refund_window(refund_window_days),
     )
     try:
@@ -134,6 +154,15 @@ def shop_create(
     except IntegrityError as exc:  # the slug was taken between the check and the insert
         raise _field_error("slug", _("This shop address is taken."), "slug_taken") from exc
     return shop
+
+
+def shop_is_owner(*, shop: Shop, user: User) -> bool:
+    """Whether ``user`` runs the shop: its creator, or an owner or manager of its brand."""
+    if not user.is_authenticated:
+        return False
+    if shop.creator_id is not None:
+        return CreatorProfile.objects.filter(pk=shop.creator_id, user=user).exists()
+    return shop.brand_id is not None and brand_role_of(brand=shop.brand, user=user) is not None  # type: ignore[arg-type]
 
 
 def shop_update(
@@ -182,7 +211,7 @@ def shop_set_status(*, shop: Shop, status: str, actor: User) -> Shop:
     """Owners move their shop between draft, open and paused; only staff close or reopen it."""
     if status not in ShopStatus.values:
         raise _field_error("status", _("Unknown status."), "invalid_status")
-    is_owner = shop.creator is not None and shop.creator.user_id == actor.pk
+    is_owner = shop_is_owner(shop=shop, user=actor)
     if not actor.is_staff:
         if not is_owner:
             raise NotFoundError()

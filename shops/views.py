@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from common.errors import ApplicationError, NotFoundError
 from common.forms import apply_application_error, form_save
 from common.money import Money
 from creators.selectors import creator_get_for_user, user_from_request
+from marketplace.selectors import brand_list_for_user
 from shops.enums import OWNER_STATUSES, ProductSort, ProductStatus, ShopStatus
 from shops.forms import ImageForm, ProductForm, ShopForm, VariantForm
 from shops.models import Product, Shop
@@ -98,12 +100,14 @@ def product_page_render(
 
 
 def creator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, with a creator profile; everyone else is sent to become a creator first."""
+    """Signed in, with a creator profile or a brand to sell for; everyone else is sent to
+    become a creator first."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if creator_get_for_user(user=request.user) is None:
+        user = user_from_request(request)
+        if creator_get_for_user(user=user) is None and not brand_list_for_user(user=user).exists():
             messages.info(request, _("Become a creator to open a shop."))
             return redirect("creators:start")
         return view(request, *args, **kwargs)
@@ -149,12 +153,20 @@ def shop_create_view(request: HttpRequest) -> HttpResponse:
     if shop_get_for_owner(user=user):
         return redirect("shops:dashboard")
     creator = creator_get_for_user(user=user)
-    assert creator is not None  # creator_required
-    form = ShopForm(
-        request.POST or None, initial={"country": creator.country, "slug": creator.handle.replace(".", "-")}
-    )
+    # A creator opens their own shop; someone who only acts for brands opens their brand's.
+    brand = None if creator is not None else brand_list_for_user(user=user).first()
+    if creator is not None:
+        initial = {"country": creator.country, "slug": creator.handle.replace(".", "-")}
+    else:
+        assert brand is not None  # creator_required
+        initial = {"country": brand.country, "slug": slugify(brand.name)[:60]}
+    form = ShopForm(request.POST or None, initial=initial)
     ready = _("Your shop is ready. Add products, then open it.")
-    if form_save(request, form, lambda data: shop_create(creator=creator, **data), success=ready):
+
+    def create(data: dict) -> Shop:
+        return shop_create(creator=creator, brand=brand, actor=user, **data)
+
+    if form_save(request, form, create, success=ready):
         return redirect("shops:dashboard")
     return render(request, "shops/shop_form.html", {"form": form, "title": _("Open a shop")})
 
