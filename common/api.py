@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import ApplicationError
+from common.money import Money, format_money
 
 # DRF's exception classes → our stable error codes.
 _CODES: dict[type[exceptions.APIException], str] = {
@@ -74,3 +75,28 @@ def parse(serializer_class: type[serializers.Serializer], data: Any, **context: 
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# ---------------------------------------------------------------- money in responses
+
+
+def money_data(money: Money | None) -> dict[str, Any] | None:
+    """How every API shows an amount: exact minor units, the currency, the exact decimal amount
+    and the amount formatted for the request's language (None stays None)."""
+    if money is None:
+        return None
+    return {
+        "amount_minor": money.amount_minor,
+        "currency": money.currency,
+        "amount": str(money.as_decimal()),
+        "display": format_money(money),
+    }
+
+
+class MoneySerializer(serializers.Serializer):
+    """Documents money_data() in the schema."""
+
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text='Major units, exact: "24.00", "2400".')
+    display = serializers.CharField(help_text="Formatted for the request's language.")

@@ -17,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import parse
+from common.api import money_data, parse
 from common.errors import ApplicationError
-from common.money import Money, format_money
+from common.money import Money
 from common.pagination import DefaultCursorPagination, DefaultPageNumberPagination
 from creators.enums import PostFormat
 from creators.selectors import user_from_request
@@ -32,12 +32,6 @@ from marketplace.services import deals as deal_services
 from marketplace.services import listings as listing_services
 from marketplace.services import negotiations as negotiation_services
 from payments.idempotency import idempotent
-
-
-def money_data(money: Money | None) -> dict[str, Any] | None:
-    if money is None:
-        return None
-    return {"amount_minor": money.amount_minor, "currency": money.currency, "display": format_money(money)}
 
 
 def _user(request: Request):

@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from common.api import MoneySerializer, money_data
 from common.errors import ApplicationError
-from common.money import Money, format_money
 from common.pagination import DefaultCursorPagination
 from creators.selectors import user_from_request
 from payments.connect import onboarding_link_create
@@ -26,16 +26,6 @@ from payments.idempotency import idempotent
 from payments.models import party_for_user
 
 PARTY_KINDS = [AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.PAYABLE_OUT]
-
-
-def money_data(money: Money) -> dict:
-    return {"amount_minor": money.amount_minor, "currency": money.currency, "display": format_money(money)}
-
-
-class MoneySerializer(serializers.Serializer):
-    amount_minor = serializers.IntegerField()
-    currency = serializers.CharField()
-    display = serializers.CharField()
 
 
 class MyBalancesApi(APIView):

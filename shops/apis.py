@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import parse
+from common.api import MoneySerializer, money_data, parse
 from common.errors import ApplicationError
-from common.money import Money, currency_validate, format_money
+from common.money import Money, currency_validate
 from common.pagination import DefaultCursorPagination
 from creators.selectors import creator_get_for_user, user_from_request
 from marketplace.selectors import brand_list_for_user
@@ -36,26 +36,6 @@ from shops.services import (
     shop_update,
     variant_create,
 )
-
-
-def money_data(money: Money | None) -> dict[str, Any] | None:
-    if money is None:
-        return None
-    return {
-        "amount_minor": money.amount_minor,
-        "currency": money.currency,
-        "amount": str(money.as_decimal()),
-        "display": format_money(money),
-    }
-
-
-class PriceSerializer(serializers.Serializer):
-    """Documents the shape of money_data() in the schema."""
-
-    amount_minor = serializers.IntegerField()
-    currency = serializers.CharField()
-    amount = serializers.CharField(help_text='Major units, exact: "24.00", "2400".')
-    display = serializers.CharField(help_text="Formatted for the request's language.")
 
 
 class ShopSummarySerializer(serializers.Serializer):
@@ -82,7 +62,7 @@ class VariantSerializer(serializers.Serializer):
     is_sold_out = serializers.BooleanField()
     price = serializers.SerializerMethodField()
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_price(self, obj) -> dict[str, Any] | None:
         return money_data(obj.price)
 
@@ -98,11 +78,11 @@ class ProductSerializer(serializers.Serializer):
     images = ProductImageSerializer(many=True, source="images.all")
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_price(self, obj) -> dict[str, Any] | None:
         return money_data(obj.price)
 
-    @extend_schema_field(PriceSerializer(allow_null=True))
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_compare_at(self, obj) -> dict[str, Any] | None:
         return money_data(obj.compare_at)
 

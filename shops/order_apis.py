@@ -24,14 +24,14 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from affiliates.attribution import referral_from_api
-from common.api import parse
+from common.api import MoneySerializer, money_data, parse
 from common.errors import ApplicationError
 from common.money import Money
 from common.pagination import DefaultCursorPagination
 from creators.selectors import user_from_request
 from payments.gateway import StripeTemporaryError
 from payments.idempotency import idempotent
-from shops.apis import PriceSerializer, ShopSummarySerializer, money_data
+from shops.apis import ShopSummarySerializer
 from shops.cart import (
     CartLine,
     ShopGroup,
@@ -100,11 +100,11 @@ class CartLineSerializer(serializers.Serializer):
     )
     problem = serializers.CharField(help_text="Why this line cannot be checked out now; empty when it can.")
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_unit_price(self, line: CartLine) -> dict[str, Any] | None:
         return money_data(line.unit_price)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_total(self, line: CartLine) -> dict[str, Any] | None:
         return money_data(line.total)
 
@@ -116,7 +116,7 @@ class CartGroupSerializer(serializers.Serializer):
     can_checkout = serializers.BooleanField()
     needs_shipping = serializers.BooleanField()
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_subtotal(self, group: ShopGroup) -> dict[str, Any] | None:
         return money_data(group.subtotal)
 
@@ -151,15 +151,15 @@ class OrderLineSerializer(serializers.Serializer):
     discount = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_unit_price(self, line: OrderLine) -> dict[str, Any] | None:
         return money_data(line.unit_price)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_discount(self, line: OrderLine) -> dict[str, Any] | None:
         return money_data(Money(line.discount_minor, line.order.currency))
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_total(self, line: OrderLine) -> dict[str, Any] | None:
         return money_data(line.total)
 
@@ -186,19 +186,19 @@ class OrderSerializer(serializers.Serializer):
     shipped_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_subtotal(self, order: Order) -> dict[str, Any] | None:
         return money_data(order.subtotal)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_discount(self, order: Order) -> dict[str, Any] | None:
         return money_data(order.discount)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_total(self, order: Order) -> dict[str, Any] | None:
         return money_data(order.total)
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_refunded(self, order: Order) -> dict[str, Any] | None:
         return money_data(order.refunded)
 
@@ -596,7 +596,7 @@ class RefundSerializer(serializers.Serializer):
     amount = serializers.SerializerMethodField()
     status = serializers.CharField()
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_amount(self, refund: Any) -> dict[str, Any] | None:
         return money_data(Money(refund.amount_minor, refund.currency))
 
@@ -683,13 +683,13 @@ class DiscountCodeSerializer(serializers.Serializer):
     products = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(PriceSerializer(allow_null=True))
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_amount_off(self, code: DiscountCode) -> dict[str, Any] | None:
         if code.kind != DiscountKind.FIXED:
             return None
         return money_data(Money(code.value, code.shop.currency))
 
-    @extend_schema_field(PriceSerializer)
+    @extend_schema_field(MoneySerializer)
     def get_minimum_order(self, code: DiscountCode) -> dict[str, Any] | None:
         return money_data(Money(code.minimum_order_minor, code.shop.currency))
 

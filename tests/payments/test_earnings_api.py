@@ -48,7 +48,12 @@ def test_my_balances(creator, api_as):
     give_earnings(creator)
     usd = api_as(creator.user).get(BALANCES).json()["balances"][0]
     assert usd["currency"] == "USD"
-    assert usd["pending"] == {"amount_minor": 12_000, "currency": "USD", "display": "$120.00"}
+    assert usd["pending"] == {
+        "amount_minor": 12_000,
+        "currency": "USD",
+        "amount": "120.00",
+        "display": "$120.00",
+    }
     assert usd["available"]["amount_minor"] == 3_000
     assert usd["paid_out"]["amount_minor"] == 5_000
     assert usd["releases"][0]["amount"]["amount_minor"] == 12_000
