@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeGuard
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -147,6 +147,12 @@ def settlement_post_many(*, payment_ids: Sequence[int]) -> int:
     payment whose splits or commission rule are refused is logged and skipped, and the rest of
     the batch goes on. Payments are locked in primary-key order.
     """
+    if connection.vendor == "postgresql":
+        from payments.settlement_bulk import settlement_post_bulk  # it builds on this module
+
+        settled_in_bulk = settlement_post_bulk(payment_ids=payment_ids)
+        if settled_in_bulk is not None:
+            return settled_in_bulk
     payments = list(
         Payment.objects.select_for_update(skip_locked=True)
         .filter(pk__in=set(payment_ids), settlement__isnull=True, status=PaymentStatus.SUCCEEDED)
