@@ -43,7 +43,10 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy common payments creators/services.py creators/selectors.py stripe_emulator
+	$(BIN)/mypy common payments creators/services.py creators/selectors.py stripe_emulator \
+		shops/orders.py shops/cart.py shops/services.py shops/selectors.py affiliates/attribution.py \
+		affiliates/clicks.py affiliates/services.py marketplace/services bonuses/services.py \
+		bonuses/selectors.py bonuses/runs.py bonuses/formula.py
 
 format: venv
 	$(BIN)/ruff format .

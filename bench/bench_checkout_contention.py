@@ -1,22 +1,22 @@
 """checkout_contention: paid orders per second when 200 buyers race for the last 100 units.
 
-Processes and threads: 200 buyer threads, in 4 forked processes so that the GIL does not decide,
-are released together; each calls shops.orders.order_create for one unit (a guest web checkout:
-stock reserved, order, lines, Payment) and, when it got an order, marks the payment succeeded as
-the Stripe webhook does (payments.charges.payment_mark_succeeded → order_payment_succeeded, under
-the payment's and the order's row locks, then the buyer's and seller's emails on commit). Five
+Processes and threads: 200 buyers, released together, are served by 40 checkout workers (threads
+holding one database session each, like web workers behind a connection pool) in 4 forked
+processes so that the GIL does not decide. Each buyer calls shops.orders.order_create for one
+unit (a guest web checkout: order, lines, Payment, stock reserved last) and, when it got an
+order, marks the payment succeeded as the Stripe webhook does (payments.charges.
+payment_mark_succeeded → order_payment_succeeded, under the payment's and the order's row locks;
+the emails and the settlement are Celery tasks, queued on commit). Five
 rounds, each on a fresh variant of 100 units; the value is the median round's paid orders per
 second (100 / wall time from release to the last buyer done). PostgreSQL allows 100 connections
-on the benchmark machine, so the 200 buyers share 40 database sessions (a semaphore per process;
-each buyer connects, works and disconnects, as behind a pooler).
+on the benchmark machine, hence 40 sessions for 200 buyers.
 
 Settlement is a worker's job and has its own benchmark (settlement_throughput): its tasks go to
 an in-memory broker during the race, and the paid payments are settled afterwards, off the clock,
 so the ledger can be checked. Emails go to Django's locmem backend.
 
 Also measured, for the notes: the same work by one buyer at a time (the cost of a paid order
-without contention), and one round of a proposal, order_create with its stock UPDATE moved to
-the end of its transaction (order_create_reserve_last, installed in the forked buyers only).
+without contention).
 
 Checked every round: stock 0, exactly 100 paid units in 100 paid orders, the 100 other buyers
 told ``insufficient_stock``, no other error ("oversold": 0). The anchor is pgbench TPC-B on the
@@ -29,10 +29,11 @@ import os
 import threading
 import time
 from collections import Counter
+from queue import Empty, Queue
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from bench.harness import Result, database_url, pgbench_tps
 from common.errors import ApplicationError
@@ -43,7 +44,6 @@ from payments.enums import PaymentStatus
 from payments.models import Payment
 from payments.selectors import ledger_check
 from payments.settlement import settlement_post_many
-from shops import orders as shops_orders
 from shops.enums import OrderStatus, ProductStatus, ShopStatus
 from shops.models import Order, OrderLine, ProductVariant, Shop
 from shops.orders import ItemRequest, order_create
@@ -86,70 +86,53 @@ def fresh_variant(shop: Shop, round_number: int) -> ProductVariant:
     return variant_create(product=product, name="One size", stock=UNITS)
 
 
-_deferred = threading.local()
-
-
-def _stock_reserve_deferred(wanted: list) -> None:
-    _deferred.wanted = list(wanted)
-
-
-def order_create_reserve_last(**kwargs: Any) -> Order:
-    """The proposal measured (RESERVE_LAST): order_create with its stock UPDATE moved to the end
-    of its transaction, so the variant's row lock is held for the COMMIT only, not for the
-    order, lines, payment and event inserts that follow it today. Same outcome: when the stock
-    is short, the whole transaction (order included) rolls back with ``insufficient_stock``.
-    Only ever installed in a forked buyer process of this benchmark."""
-    with transaction.atomic():
-        order = order_create(**kwargs)
-        _stock_reserve_shipped(_deferred.wanted)
-    return order
-
-
-_stock_reserve_shipped = shops_orders._stock_reserve
-
-
-def _buyers(
-    variant_id: int, indexes: range, round_number: int, ready, go, results, reserve_last: bool
-) -> None:
-    """One process's share of the buyers: a thread each, sharing this process's DB sessions."""
+def _buyers(variant_id: int, indexes: range, round_number: int, ready, go, results) -> None:
+    """One process's share: its buyers, served by DB_SESSIONS // PROCESSES checkout workers."""
     connections.close_all()  # never use the parent's socket
-    create = order_create
-    if reserve_last:
-        shops_orders._stock_reserve = _stock_reserve_deferred  # this forked process only
-        create = order_create_reserve_last
     variant = ProductVariant.objects.select_related("product__shop").get(pk=variant_id)
     connection.close()
     shop = variant.product.shop
-    slots = threading.BoundedSemaphore(DB_SESSIONS // PROCESSES)
+    queue: Queue[int] = Queue()
+    for index in indexes:
+        queue.put(index)
     start = threading.Event()
     outcomes: dict[int, Any] = {}
 
-    def buyer(index: int) -> None:
-        start.wait()
-        with slots:
-            try:
-                order = create(
-                    shop=shop,
-                    items=[ItemRequest(product_id=variant.product_id, variant_id=variant.pk, quantity=1)],
-                    email=f"buyer{round_number}-{index}@example.com",
-                    shipping_address=ADDRESS,
-                )
-                assert order.payment is not None
-                payment_mark_succeeded(
-                    payment=order.payment, stripe_payment_intent_id=f"pi_bench_{variant.pk}_{index}"
-                )
-                outcomes[index] = order.pk
-            except ApplicationError as exc:
-                outcomes[index] = exc.code
-            except Exception as exc:  # reported in the notes: any is a failure of the benchmark
-                outcomes[index] = repr(exc)
-            finally:
-                connection.close()  # give the session back before the next buyer takes the slot
+    def buy(index: int) -> None:
+        try:
+            order = order_create(
+                shop=shop,
+                items=[ItemRequest(product_id=variant.product_id, variant_id=variant.pk, quantity=1)],
+                email=f"buyer{round_number}-{index}@example.com",
+                shipping_address=ADDRESS,
+            )
+            assert order.payment is not None
+            payment_mark_succeeded(
+                payment=order.payment, stripe_payment_intent_id=f"pi_bench_{variant.pk}_{index}"
+            )
+            outcomes[index] = order.pk
+        except ApplicationError as exc:
+            outcomes[index] = exc.code
+        except Exception as exc:  # reported in the notes: any is a failure of the benchmark
+            outcomes[index] = repr(exc)
 
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in indexes]
+    def worker() -> None:
+        connection.ensure_connection()  # connected before the race, as a pooled web worker is
+        start.wait()
+        try:
+            while True:
+                try:
+                    index = queue.get_nowait()
+                except Empty:
+                    return
+                buy(index)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(DB_SESSIONS // PROCESSES)]
     for thread in threads:
         thread.start()
-    ready.wait()  # every process's threads are started: release them together
+    ready.wait()  # every process's workers are connected: release the buyers together
     go.wait()
     start.set()
     for thread in threads:
@@ -157,9 +140,7 @@ def _buyers(
     results.put(outcomes)
 
 
-def race(
-    variant: ProductVariant, round_number: int, *, reserve_last: bool = False
-) -> tuple[float, list[Any]]:
+def race(variant: ProductVariant, round_number: int) -> tuple[float, list[Any]]:
     """All buyers at once; (seconds from release to the last buyer done, each buyer's outcome).
 
     PROCESSES forked processes, each with its share of the buyer threads: one Python process
@@ -180,7 +161,6 @@ def race(
                 ready,
                 go,
                 results,
-                reserve_last,
             ),
         )
         for n in range(PROCESSES)
@@ -271,9 +251,6 @@ def run() -> Result:
         connections.close_all()
         elapsed, outcomes = race(variant, round_number)
         rounds.append({"seconds": elapsed, "orders_per_s": UNITS / elapsed, **verify(variant, outcomes)})
-    variant = fresh_variant(shop, ROUNDS + 1)
-    elapsed, outcomes = race(variant, ROUNDS + 1, reserve_last=True)
-    reserve_last = {"orders_per_s": UNITS / elapsed, **verify(variant, outcomes)}
     serial = serial_orders_per_s(shop)
     load = os.getloadavg()[0]
     settled = settle_all()
@@ -281,8 +258,8 @@ def run() -> Result:
     tps = pgbench_tps(database_url())
     median = sorted(rounds, key=lambda r: r["orders_per_s"])[len(rounds) // 2]
     value = median["orders_per_s"]
-    oversold = sum(r["oversold"] for r in rounds) + reserve_last["oversold"]
-    all_ok = all(r["ok"] for r in rounds) and reserve_last["ok"]
+    oversold = sum(r["oversold"] for r in rounds)
+    all_ok = all(r["ok"] for r in rounds)
     per_round = ", ".join(f"{r['orders_per_s']:.0f}" for r in rounds)
     return Result(
         value=round(value, 1),
@@ -290,21 +267,19 @@ def run() -> Result:
         anchor=round(tps, 1),
         ratio=round(value / tps, 3),
         notes=(
-            f"threads in processes: {BUYERS} buyers released together on {UNITS} units, sharing "
-            f"{DB_SESSIONS} DB sessions in {PROCESSES} forked processes; order_create + "
-            f"payment_mark_succeeded (as the webhook; its on-commit emails included); median of "
+            f"{BUYERS} buyers released together on {UNITS} units, served by {DB_SESSIONS} checkout "
+            f"workers (one DB session each) in {PROCESSES} forked processes; order_create + "
+            f"payment_mark_succeeded (as the webhook; emails and settlement are tasks, queued); median of "
             f"{ROUNDS} rounds ({per_round} orders/s); "
             f'"oversold": {oversold}; every round stock 0, {UNITS} paid units in {UNITS} paid orders, '
             f"{BUYERS - UNITS} insufficient_stock: {all_ok}; settled afterwards off the clock: {settled}, "
             f"ledger_check problems: {len(problems)}; one buyer at a time, no contention: {serial:.0f} "
-            f"orders/s; proposal, stock reserved last in order_create: {reserve_last['orders_per_s']:.0f} "
-            f"orders/s (checks passed: {reserve_last['ok']}); machine load average {load:.1f} on "
+            f"orders/s; machine load average {load:.1f} on "
             f"{os.cpu_count()} cores (other jobs); anchor pgbench TPC-B -s 10, 8 clients, 20 s"
         ),
         extra={
             "oversold": oversold,
             "serial_orders_per_s": round(serial, 1),
-            "reserve_last_orders_per_s": round(reserve_last["orders_per_s"], 1),
             "load_average": load,
             "rounds_ok": all_ok,
             "rounds": [{k: v for k, v in r.items() if k != "ok"} for r in rounds],

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("creators.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("shops.api_urls")),
+    path("", include("bonuses.api_urls")),
     path("", include("marketplace.api_urls")),
     path("affiliates/", include("affiliates.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("creators.account_urls")),
     path("dashboard/", include("creators.urls")),
     path("dashboard/earnings/", include("payments.urls")),
+    path("dashboard/bonus/", include("bonuses.urls")),
     path("dashboard/shop/", include((order_urls.dashboard_urlpatterns, "shops"))),  # shops.urls + orders
     path("marketplace/", include("marketplace.urls")),
     path("dashboard/affiliates/", include("affiliates.urls")),

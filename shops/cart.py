@@ -73,12 +73,12 @@ def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | No
             cart = Cart.objects.create(session_key=token)
             request.session[SESSION_KEY] = token
         return cart
-    cart = cart_for_user(user=user, create=create)  # type: ignore[arg-type]
+    cart = cart_for_user(user=user, create=create)
     if token:
         request.session.pop(SESSION_KEY, None)
         guest = Cart.objects.filter(session_key=token, user__isnull=True).first()
         if guest is not None:
-            cart = cart_merge(guest=guest, user=user)  # type: ignore[arg-type]
+            cart = cart_merge(guest=guest, user=user)
     return cart
 
 
@@ -278,9 +278,9 @@ def _invalid_quantity() -> ApplicationError:
 
 def _product_for_sale(product_id: Any) -> Product:
     product = (
-        Product.objects.select_related("shop")
-        .filter(pk=product_id if isinstance(product_id, int) else None)
-        .first()
+        Product.objects.select_related("shop").filter(pk=product_id).first()
+        if isinstance(product_id, int)
+        else None
     )
     if product is None or product.status != ProductStatus.ACTIVE or product.shop.status != ShopStatus.OPEN:
         raise ApplicationError(_("This product is not for sale."), code="product_unavailable")
@@ -300,9 +300,11 @@ def _variant_for(product: Product, variant_id: Any) -> ProductVariant | None:
         raise ApplicationError(
             _("Choose a size or colour."), code="variant_required", fields={"variant": [_("Choose one.")]}
         )
-    variant = ProductVariant.objects.filter(
-        pk=variant_id if isinstance(variant_id, int) else None, product=product
-    ).first()
+    variant = (
+        ProductVariant.objects.filter(pk=variant_id, product=product).first()
+        if isinstance(variant_id, int)
+        else None
+    )
     if variant is None:
         raise ApplicationError(
             _("That option does not exist for this product."),

@@ -47,8 +47,10 @@ def _sellers(order: Order) -> list[Any]:
     shop = order.shop
     if shop.creator is not None:
         users = [shop.creator.user]
-    else:
+    elif shop.brand is not None:
         users = [membership.user for membership in shop.brand.memberships.select_related("user")]
+    else:
+        users = []
     return [user for user in users if user.is_active and user.email]
 
 

@@ -345,7 +345,8 @@ def order_cancel(*, order: Order, actor: "User | None") -> Order:
 def _order_release(order: Order, *, kind: str, actor: "User | None") -> None:
     lines = sorted(order.lines.filter(variant__isnull=False), key=lambda line: line.variant_id or 0)
     for line in lines:
-        ProductVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+        if line.variant_id is not None:
+            ProductVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
     if order.discount_code_id:
         DiscountCode.objects.filter(pk=order.discount_code_id, uses__gt=0).update(uses=F("uses") - 1)
     order.status = OrderStatus.CANCELLED
@@ -705,7 +706,7 @@ def _lines_price(shop: Shop, items: list[ItemRequest]) -> list[PricedLine]:
                 raise ApplicationError(
                     _("Choose an option of “%(title)s”.") % {"title": product.title}, code="variant_required"
                 )
-            variant = variants.get(item.variant_id)  # type: ignore[arg-type]
+            variant = variants.get(item.variant_id)
             if variant is None or variant.product_id != product.pk:
                 raise ApplicationError(
                     _("That option does not exist for “%(title)s”.") % {"title": product.title},

@@ -147,6 +147,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-settle-missed": {"task": "payments.settle_missed", "schedule": crontab(minute="*/10")},
     "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
+    "bonuses-resume-runs": {"task": "bonuses.resume_runs", "schedule": crontab(minute="*/10")},
+    "bonuses-refresh-estimates": {
+        "task": "bonuses.refresh_estimates",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "bonuses-mark-runs-paid": {"task": "bonuses.mark_runs_paid", "schedule": crontab(minute=20)},
+    "bonuses-auto-invite": {"task": "bonuses.auto_invite", "schedule": crontab(hour=1, minute=45)},
     "marketplace-auto-approve": {
         "task": "marketplace.auto_approve_deliverables",
         "schedule": crontab(minute="*/15"),
