@@ -3,6 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from affiliates.models import Membership
+from bonuses.models import Invitation
 from creators.models import CreatorProfile, Post, User
 from marketplace.models import Brand, Listing
 from payments.earnings import earnings_for_party
@@ -46,4 +47,7 @@ def test_demo_data_loads_once_with_real_earnings(db):
     brand = Brand.objects.get(name="Glow Labs")
     assert brand.verified_at is not None
     assert User.objects.get(email="brand@demo.example").check_password("demo-password-123")
+    # The bonus pilot: Min-ji enrolled, Sora and Alex invited.
+    statuses = dict(Invitation.objects.values_list("creator__handle", "status"))
+    assert statuses == {"minji.makes": "accepted", "sora_cooks": "invited", "alex.fits": "invited"}
     assert ledger_check() == []

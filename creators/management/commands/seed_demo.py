@@ -1,6 +1,7 @@
 """Demo data for `make run`: safe to run any number of times (it only adds what is missing)."""
 
 import random
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from affiliates.models import Offer
 from affiliates.services import membership_join, offer_create
+from bonuses.models import Programme
+from bonuses.services import formula_version_create, invitation_accept, invitation_create, programme_create
 from creators.demo import demo_populate, demo_posts_for
 from creators.models import CreatorProfile, Post, User
 from creators.services import creator_become, creator_switch_to_professional, user_create
@@ -36,8 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--creators", type=int, default=200, help="How many generated creators to add.")
         parser.add_argument("--posts", type=int, default=20, help="Posts per generated creator.")
 
-    @transaction.atomic
     def handle(self, *args, creators: int, posts: int, **options):
+        # The demo's order emails leave on commit, through Celery (eager here): silence them all,
+        # or they would flood the console of `make run`.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._load(creators=creators, posts=posts)
+
+    @transaction.atomic
+    def _load(self, *, creators: int, posts: int) -> None:
         if not User.objects.filter(email="staff@demo.example").exists():
             User.objects.create_superuser("staff@demo.example", DEMO_PASSWORD, display_name="Staff")
         for email, name, language, country, handle, niches in DEMO_PEOPLE:
@@ -71,6 +80,7 @@ class Command(BaseCommand):
         self._seed_posts_for_named_creators(posts)
         self._seed_earnings()
         self._seed_affiliates_and_marketplace()
+        self._seed_bonus_programme()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Log in as staff@demo.example or minji@demo.example "
@@ -84,12 +94,10 @@ class Command(BaseCommand):
         buyer, _created = User.objects.get_or_create(
             email="buyer@demo.example", defaults={"display_name": "Demo buyer"}
         )
-        # The demo's order emails would flood the console of `make run`.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            for _email, _name, _lang, country, handle, _niches in DEMO_PEOPLE:
-                currency, unit = DEMO_PRICES[country]
-                profile = CreatorProfile.objects.get(handle=handle)
-                demo_shop_seed(profile=profile, currency=currency, unit_minor=unit, buyer=buyer)
+        for _email, _name, _lang, country, handle, _niches in DEMO_PEOPLE:
+            currency, unit = DEMO_PRICES[country]
+            profile = CreatorProfile.objects.get(handle=handle)
+            demo_shop_seed(profile=profile, currency=currency, unit_minor=unit, buyer=buyer)
 
     def _seed_affiliates_and_marketplace(self) -> None:
         """Each demo shop offers 15% to affiliates (Sora promotes Min-ji's shop, Alex Léa's); the
@@ -123,6 +131,42 @@ class Command(BaseCommand):
             brand_user.save(update_fields=["password"])
             brand = brand_create(user=brand_user, name="Glow Labs", country="US", industry="beauty")
             brand_verify(brand=brand, staff=User.objects.get(email="staff@demo.example"))
+
+    def _seed_bonus_programme(self) -> None:
+        """The spring bonus pilot, running now: Min-ji (Seoul) has accepted her invitation, Sora
+        (Tokyo) and Alex (Austin) have theirs waiting on their bonus page."""
+        if Programme.objects.filter(slug="spring-bonus-pilot").exists():
+            return
+        today = timezone.now().date()
+        programme = programme_create(
+            name="Spring bonus pilot",
+            slug="spring-bonus-pilot",
+            starts_on=today.replace(day=1),
+            ends_on=(today.replace(day=1) + timedelta(days=95)).replace(day=1) - timedelta(days=1),
+            public_description="Paid on the engagement of your reels, carousels and posts. By invitation.",
+        )
+        formula_version_create(
+            programme=programme,
+            rates={
+                "USD": {"reel": 50, "carousel": 40, "standard": 30, "like": 1, "comment": 2, "share": 3},
+                "JPY": {"reel": 70, "carousel": 55, "standard": 40, "like": 1, "comment": 3, "share": 4},
+                "KRW": {
+                    "reel": 700,
+                    "carousel": 550,
+                    "standard": 400,
+                    "like": 10,
+                    "comment": 30,
+                    "share": 40,
+                },
+            },
+            published_at=timezone.now() - timedelta(days=1),
+        )
+        staff = User.objects.get(email="staff@demo.example")
+        for handle in ("minji.makes", "sora_cooks", "alex.fits"):
+            creator = CreatorProfile.objects.get(handle=handle)
+            invitation = invitation_create(programme=programme, creator=creator, invited_by=staff)
+            if handle == "minji.makes":
+                invitation_accept(invitation_id=invitation.pk, creator=creator)
 
     def _seed_posts_for_named_creators(self, posts: int) -> None:
         now = timezone.now()
