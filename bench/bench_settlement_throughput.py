@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.harness import ROOT, Result, database_url, pgbench_tps, server_env
+from payments.commission import commission_defaults_ensure
 from payments.enums import CommissionSource, PaymentStatus
 from payments.models import Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 from payments.selectors import ledger_check
@@ -34,6 +35,7 @@ def _reset() -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} CASCADE")
+    commission_defaults_ensure()  # the rules settlement needs, whatever emptied the database before
 
 
 def _paid_charges() -> list[int]:

@@ -1,10 +1,12 @@
 """API plumbing shared by every app: the error shape, input parsing."""
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -85,12 +87,20 @@ def money_data(money: Money | None) -> dict[str, Any] | None:
     and the amount formatted for the request's language (None stays None)."""
     if money is None:
         return None
-    return {
-        "amount_minor": money.amount_minor,
-        "currency": money.currency,
-        "amount": str(money.as_decimal()),
-        "display": format_money(money),
-    }
+    return money_fields(money.amount_minor, money.currency)
+
+
+def money_fields(amount_minor: int, currency: str) -> dict[str, Any]:
+    """money_data() from plain values (hot lists build many of them; see shops.apis)."""
+    amount, display = _money_strings(amount_minor, currency, get_language())
+    return {"amount_minor": amount_minor, "currency": currency, "amount": amount, "display": display}
+
+
+@lru_cache(maxsize=16_384)
+def _money_strings(amount_minor: int, currency: str, language: str | None) -> tuple[str, str]:
+    # A pure function of its arguments; catalogue pages show the same few prices over and over.
+    money = Money(amount_minor, currency)
+    return str(money.as_decimal()), format_money(money, language)
 
 
 class MoneySerializer(serializers.Serializer):

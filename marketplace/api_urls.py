@@ -7,6 +7,7 @@ app_name = "marketplace-api"
 urlpatterns = [
     path("marketplace/brands/", apis.BrandListCreateApi.as_view(), name="brand-list"),
     path("marketplace/brands/<int:brand_id>/", apis.BrandDetailApi.as_view(), name="brand-detail"),
+    path("marketplace/brands/<int:brand_id>/logo/", apis.BrandLogoApi.as_view(), name="brand-logo"),
     path(
         "marketplace/brands/<int:brand_id>/invitations/",
         apis.BrandInvitationCreateApi.as_view(),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +61,10 @@ class BrandOutput(serializers.Serializer):
     is_verified = serializers.BooleanField()
     rating_average = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
+    logo_url = serializers.SerializerMethodField()
+
+    def get_logo_url(self, brand) -> str | None:
+        return brand.logo.url if brand.logo else None
 
 
 class ListingRowOutput(serializers.Serializer):
@@ -302,6 +307,25 @@ class BrandDetailApi(APIView):
         data = parse(self.InputSerializer, request.data)
         return Response(
             BrandOutput(brand_services.brand_update(brand=brand, user=_user(request), **data)).data
+        )
+
+
+class BrandLogoApi(APIView):
+    """Owners upload the brand's logo (multipart, field ``logo``); it is re-encoded to a JPEG."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        logo = serializers.ImageField()
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses=BrandOutput)
+    def post(self, request: Request, brand_id: int) -> Response:
+        brand = selectors.brand_get_for_member(brand_id=brand_id, user=_user(request))
+        data = parse(self.InputSerializer, request.data)
+        return Response(
+            BrandOutput(
+                brand_services.brand_logo_set(brand=brand, user=_user(request), upload=data["logo"])
+            ).data
         )
 
 

@@ -10,6 +10,11 @@ class BrandForm(forms.Form):
     country = forms.CharField(label=_("Country (ISO code)"), max_length=2)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     industry = forms.CharField(label=_("Industry"), max_length=80, required=False)
+    logo = forms.ImageField(label=_("Logo"), required=False)
+
+
+class BrandLogoForm(forms.Form):
+    logo = forms.ImageField(label=_("Logo"))
 
 
 class InvitationForm(forms.Form):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("brands/new/", views.brand_create_view, name="brand-create"),
     path("brands/<int:brand_id>/", views.brand_dashboard, name="brand-dashboard"),
+    path("brands/<int:brand_id>/logo/", views.brand_logo_view, name="brand-logo"),
     path("brands/<int:brand_id>/discover/", views.discover, name="discover"),
     path("brands/<int:brand_id>/lists/", views.saved_list_create_view, name="list-create"),
     path("brands/<int:brand_id>/creators/<int:listing_id>/", views.creator_profile, name="creator-profile"),

@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from marketplace.enums import BrandRole, DealStatus, Side
 from marketplace.forms import (
     ApplyForm,
     BrandForm,
+    BrandLogoForm,
     CampaignForm,
     CounterForm,
     InvitationForm,
@@ -39,7 +41,7 @@ from marketplace.forms import (
     SubmitForm,
     csv_codes,
 )
-from marketplace.models import Deal
+from marketplace.models import Brand, Deal
 from marketplace.services import brands as brand_services
 from marketplace.services import deals as deal_services
 from marketplace.services import listings as listing_services
@@ -89,16 +91,37 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def brand_create_view(request: HttpRequest) -> HttpResponse:
     user = user_from_request(request)
-    form = BrandForm(request.POST or None)
-    brand = form_save(
-        request,
-        form,
-        lambda data: brand_services.brand_create(user=user, **data),
-        success=_("Brand created."),
-    )
+    form = BrandForm(request.POST or None, request.FILES or None)
+
+    def create(data: dict) -> Brand:
+        logo = data.pop("logo", None)
+        with transaction.atomic():  # a refused logo leaves no brand behind
+            brand = brand_services.brand_create(user=user, **data)
+            if logo:
+                brand_services.brand_logo_set(brand=brand, user=user, upload=logo)
+        return brand
+
+    brand = form_save(request, form, create, success=_("Brand created."))
     if brand is not None:
         return redirect("marketplace:brand-dashboard", brand_id=brand.pk)
     return render(request, "marketplace/brand_form.html", {"form": form})
+
+
+@_not_found_as_404
+@require_POST
+def brand_logo_view(request: HttpRequest, brand_id: int) -> HttpResponse:
+    user = user_from_request(request)
+    brand = selectors.brand_get_for_member(brand_id=brand_id, user=user)
+    form = BrandLogoForm(request.POST, request.FILES)
+    form_save(
+        request,
+        form,
+        lambda data: brand_services.brand_logo_set(brand=brand, user=user, upload=data["logo"]),
+        success=_("Logo updated."),
+    )
+    for message in form.errors.get("logo", []) + form.non_field_errors():
+        messages.error(request, message)
+    return redirect("marketplace:brand-dashboard", brand_id=brand.pk)
 
 
 @_not_found_as_404
@@ -119,6 +142,7 @@ def brand_dashboard(request: HttpRequest, brand_id: int) -> HttpResponse:
         "members": selectors.membership_list(brand=brand),
         "invite_form": invite,
         "list_form": SavedListForm(),
+        "logo_form": BrandLogoForm(),
         **selectors.brand_dashboard(brand=brand),
     }
     return render(request, "marketplace/brand_dashboard.html", context)
@@ -392,9 +416,17 @@ def negotiation_detail(request: HttpRequest, negotiation_id: int) -> HttpRespons
         success=_("Counter-offer sent."),
     ):
         return redirect("marketplace:negotiation", negotiation_id=negotiation.pk)
-    stats = selectors.price_percentiles_for_offer(
-        negotiation=negotiation, deliverables=offers[-1].deliverables if offers else []
-    )
+    # The market's prices next to every offer (one lookup per format: band and country are the
+    # creator's, the same for every round).
+    by_format: dict[str, dict | None] = {}
+    for offer in offers:
+        fmt = offer.deliverables[0]["format"] if offer.deliverables else ""
+        if fmt not in by_format:
+            by_format[fmt] = selectors.price_percentiles_for_offer(
+                negotiation=negotiation, deliverables=offer.deliverables
+            )
+        offer.market = by_format[fmt]
+    stats = offers[-1].market if offers else None
     deal = Deal.objects.filter(negotiation=negotiation).first()
     return render(
         request,

@@ -4,6 +4,7 @@ Staff edit rules in admin with effective dates; settlement copies the rule it ap
 ledger transaction, so editing a rule never changes history.
 """
 
+import importlib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -83,3 +84,15 @@ def commission_rule_validate(
     """What admin checks before saving a rule: the rate and the period (see the two helpers)."""
     commission_rate_validate(rate_bps)
     commission_period_validate(effective_from=effective_from, effective_to=effective_to)
+
+
+def commission_defaults_ensure() -> None:
+    """The default commission rules that migration 0004 seeds, created if missing (idempotent).
+
+    For databases emptied by something other than migrations: a test's flush, a benchmark's reset.
+    """
+    seed = importlib.import_module("payments.migrations.0004_default_commission_rules")
+    for source, rate_bps in seed.DEFAULTS.items():
+        CommissionRule.objects.get_or_create(
+            source=source, country="", effective_from=seed.SINCE, defaults={"rate_bps": rate_bps}
+        )

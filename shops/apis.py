@@ -1,9 +1,11 @@
 """REST API: the public catalogue and the seller's own shop."""
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import MoneySerializer, money_data, parse
+from common.api import MoneySerializer, money_data, money_fields, parse
 from common.errors import ApplicationError
 from common.money import Money, currency_validate
 from common.pagination import DefaultCursorPagination
@@ -87,7 +89,6 @@ class ProductSerializer(serializers.Serializer):
         return money_data(obj.compare_at)
 
 
-_DATETIME = serializers.DateTimeField()
 # The columns of a catalogue row, read as plain values: building model instances for a page
 # of products, their shops and their images costs more than the query itself.
 ROW_FIELDS = (
@@ -122,10 +123,11 @@ def product_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "position": image["position"],
             }
         )
-    return [_product_row(row, images[row["id"]]) for row in rows]
+    tz = timezone.get_current_timezone()
+    return [_product_row(row, images[row["id"]], tz) for row in rows]
 
 
-def _product_row(row: dict[str, Any], images: list[dict[str, Any]]) -> dict[str, Any]:
+def _product_row(row: dict[str, Any], images: list[dict[str, Any]], tz: tzinfo) -> dict[str, Any]:
     currency = row["shop__currency"]
     compare_at = row["compare_at_minor"]
     return {
@@ -133,8 +135,8 @@ def _product_row(row: dict[str, Any], images: list[dict[str, Any]]) -> dict[str,
         "title": row["title"],
         "description": row["description"],
         "type": row["type"],
-        "price": money_data(Money(row["price_minor"], currency)),
-        "compare_at": None if compare_at is None else money_data(Money(compare_at, currency)),
+        "price": money_fields(row["price_minor"], currency),
+        "compare_at": None if compare_at is None else money_fields(compare_at, currency),
         "shop": {
             "slug": row["shop__slug"],
             "name": row["shop__name"],
@@ -142,8 +144,14 @@ def _product_row(row: dict[str, Any], images: list[dict[str, Any]]) -> dict[str,
             "country": row["shop__country"],
         },
         "images": images,
-        "created_at": _DATETIME.to_representation(row["created_at"]),
+        "created_at": _iso(row["created_at"], tz),
     }
+
+
+def _iso(value: datetime, tz: tzinfo) -> str:
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as "Z"), without DRF."""
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ProductDetailSerializer(ProductSerializer):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError, NotFoundError
+from common.images import product_image_validate
 from common.money import Money, charge_amount_validate, currency_exponent, currency_validate
 from creators.enums import PolicyStanding
 from creators.models import CreatorProfile, User
@@ -22,7 +23,6 @@ from marketplace.access import OWNER_ONLY, brand_member_require, brand_role_of
 from marketplace.models import Brand
 from payments.models import party_for_user
 from shops.enums import OWNER_STATUSES, DiscountKind, ProductStatus, ProductType, RefundWindow, ShopStatus
-from shops.images import product_image_validate
 from shops.models import DiscountCode, Product, ProductImage, ProductVariant, Shop
 
 Amount = str | Decimal
@@ -390,7 +390,7 @@ def variant_update(
 
 
 def product_image_add(*, product: Product, upload: UploadedFile, alt_text: str = "") -> ProductImage:
-    """Attach a photo, validated and re-encoded (shops/images.py), after the existing ones."""
+    """Attach a photo, validated and re-encoded (common/images.py), after the existing ones."""
     content = product_image_validate(upload=upload)
     last = product.images.aggregate(last=Max("position"))["last"]
     image = ProductImage(

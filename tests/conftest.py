@@ -4,7 +4,6 @@ Personas (CONVENTIONS.md): creator, other_creator, brand, buyer, staff, anonymou
 built through the real services, so a test exercises what a user would.
 """
 
-import importlib
 import os
 
 import pytest
@@ -20,6 +19,7 @@ from creators.services import (
     service_token_create,
     user_create,
 )
+from payments.commission import commission_defaults_ensure
 
 # The Stripe emulator's fixtures: `emulator`, `control`, `receiver` (stripe_emulator/README.md).
 pytest_plugins = ["stripe_emulator.pytest_plugin"]
@@ -41,21 +41,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def commission_defaults_ensure() -> None:
-    """The default commission rules that migration 0004 seeds (idempotent).
-
-    A transactional test ends with a flush that deletes seeded rows; every test that touches
-    the database gets them back here, as a fresh database would have them.
-    """
-    from payments.models import CommissionRule
-
-    seed = importlib.import_module("payments.migrations.0004_default_commission_rules")
-    for source, rate_bps in seed.DEFAULTS.items():
-        CommissionRule.objects.get_or_create(
-            source=source, country="", effective_from=seed.SINCE, defaults={"rate_bps": rate_bps}
-        )
 
 
 @pytest.fixture(autouse=True)

@@ -2,17 +2,20 @@
 
 import secrets
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
+from common.images import image_reencode
 from creators.models import User
 from marketplace.access import OWNER_ONLY, brand_member_require
 from marketplace.enums import INVITATION_LIFETIME, BrandRole
 from marketplace.models import Brand, BrandInvitation, BrandMembership
 
 BRAND_FIELDS = ("name", "website", "country", "industry")
+LOGO_MAX_SIDE = 512
 
 
 def _brand_fields_clean(fields: dict) -> dict:
@@ -52,6 +55,24 @@ def brand_update(*, brand: Brand, user: User, **fields: str) -> Brand:
     for key, value in cleaned.items():
         setattr(brand, key, value)
     brand.save(update_fields=[*cleaned, "updated_at"])
+    return brand
+
+
+@transaction.atomic
+def brand_logo_set(*, brand: Brand, user: User, upload: UploadedFile) -> Brand:
+    """Owners upload the brand's logo: validated, at most 512 px, re-encoded (common.images).
+
+    Refuses anything that is not an image (``invalid_image``) and managers (``role_required``).
+    The previous file is deleted once the new one is saved.
+    """
+    brand_member_require(brand=brand, user=user, roles=OWNER_ONLY)
+    content = image_reencode(upload=upload, max_side=LOGO_MAX_SIDE, field="logo", name="logo.jpg")
+    previous = brand.logo.name
+    brand.logo.save(content.name or "logo.jpg", content, save=False)
+    brand.save(update_fields=["logo", "updated_at"])
+    if previous:
+        storage = brand.logo.storage
+        transaction.on_commit(lambda: storage.delete(previous))
     return brand
 
 

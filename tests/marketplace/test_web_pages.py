@@ -194,3 +194,21 @@ def test_a_brand_member_saves_a_creator_to_a_list_on_the_web(login, glow, manage
     assert [entry.listing_id for entry in saved.entries.all()] == [listed.listing.pk]
     page = client.get(reverse("marketplace:brand-dashboard", args=[glow.pk])).content.decode()
     assert "@minji" in page
+
+
+def test_market_prices_stand_next_to_every_offer_round(login, glow, owner, listed):
+    """Both sides see the market's percentiles beside each offer and counter-offer, not only the last."""
+    from common.money import Money
+    from marketplace.services.negotiations import offer_counter, offer_send
+
+    negotiation = offer_send(
+        brand=glow,
+        user=owner,
+        creator=listed,
+        amount=Money(45_000, "USD"),
+        deliverables=[{"format": "reel", "count": 1, "due_date": due()}],
+    )
+    offer_counter(negotiation=negotiation, user=listed.user, amount=Money(52_000, "USD"))
+    for user in (owner, listed.user):
+        page = login(user).get(reverse("marketplace:negotiation", args=[negotiation.pk])).content.decode()
+        assert page.count("Market prices for this format, follower band and country") == 2

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 
 from common.errors import ApplicationError
 from common.money import Money
+from payments.commission import commission_defaults_ensure
 from payments.enums import AccountKind, CommissionSource
 from payments.models import PLATFORM, CommissionRule, LedgerAccount, Payment, party_for_user
 from payments.refunds import refund_record
 from payments.selectors import ledger_check
 from payments.settlement import settlement_post
-from tests.conftest import commission_defaults_ensure
 from tests.payments.factories import PAID_AT, paid_payment
 
 CURRENCIES = ["USD", "JPY", "KRW"]

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 
 from common.errors import ApplicationError
 from common.money import Money, split_by_weights
+from payments.commission import commission_defaults_ensure
 from payments.enums import AccountKind, TransactionKind
 from payments.holds import holds_release_due
 from payments.ledger import EntrySpec, account_get_or_create, ledger_post
@@ -33,7 +34,6 @@ from payments.models import PLATFORM, LedgerAccount, Payment, Refund, party_for_
 from payments.refunds import refund_mark_failed, refund_mark_succeeded, refund_record
 from payments.selectors import ledger_check
 from payments.settlement import settlement_post, settlement_post_many
-from tests.conftest import commission_defaults_ensure
 from tests.payments.factories import PAID_AT, paid_payment
 
 CURRENCIES = ["USD", "JPY", "KRW"]
