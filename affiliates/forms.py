@@ -22,6 +22,17 @@ class OfferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("Whole shop"))] + [(p.pk, p.title) for p in products]
 
+    def terms(self) -> dict:
+        """The cleaned terms as offer_create() and offer_update() take them (basis points)."""
+        data = self.cleaned_data
+        return {
+            "rate_bps": int(data["rate_percent"] * 100),
+            "window_days": data["window_days"],
+            "join_mode": data["join_mode"],
+            "code_discount_bps": (data.get("code_discount_percent") or 0) * 100,
+            "description": data.get("description") or "",
+        }
+
 
 class OfferFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)

@@ -132,11 +132,7 @@ def seller(request: HttpRequest) -> HttpResponse:
             offer_create(
                 shop=shop,
                 product=products.filter(pk=data["product"]).first() if data["product"] else None,
-                rate_bps=int(data["rate_percent"] * 100),
-                window_days=data["window_days"],
-                join_mode=data["join_mode"],
-                code_discount_bps=(data.get("code_discount_percent") or 0) * 100,
-                description=data.get("description") or "",
+                **form.terms(),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -174,16 +170,8 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
     form = OfferForm(request.POST or None, initial=initial)
     del form.fields["product"]
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            offer_update(
-                offer=offer,
-                rate_bps=int(data["rate_percent"] * 100),
-                window_days=data["window_days"],
-                join_mode=data["join_mode"],
-                code_discount_bps=(data.get("code_discount_percent") or 0) * 100,
-                description=data.get("description") or "",
-            )
+            offer_update(offer=offer, **form.terms())
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
