@@ -24,7 +24,9 @@ def click_redirect(request: HttpRequest, code: str) -> HttpResponse:
         now=timezone.now(),
     )
     if outcome.limited:
-        return HttpResponse("Too many requests.", status=429, content_type="text/plain")
+        limited = HttpResponse("Too many requests.", status=429, content_type="text/plain")
+        limited["Retry-After"] = "60"  # the limit is per minute
+        return limited
     response = HttpResponseRedirect(outcome.url)
     if outcome.attributed:
         code = code.strip().upper()

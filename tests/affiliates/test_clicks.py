@@ -151,8 +151,9 @@ def test_the_cookie_keeps_the_last_ten_clicks(client, membership):
 
 def test_an_address_over_the_rate_limit_is_refused_and_not_counted(needs_redis, client, membership, settings):
     settings.AFFILIATE_REDIRECT_RATE_PER_MINUTE = 3
-    statuses = [follow(client, membership.code).status_code for _ in range(4)]
-    assert statuses == [302, 302, 302, 429]
+    responses = [follow(client, membership.code) for _ in range(4)]
+    assert [response.status_code for response in responses] == [302, 302, 302, 429]
+    assert responses[-1]["Retry-After"] == "60"
     clicks_flush()
     assert counts(membership) == (3, 1)
 
