@@ -106,11 +106,20 @@ class ClickDaySerializer(serializers.Serializer):
     unique = serializers.IntegerField()
 
 
+class CommissionDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    amounts_minor = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Net commissions of the day by status, minor units."
+    )
+
+
 class MyLinksSerializer(serializers.Serializer):
     links = LinkStatsSerializer(many=True)
     totals = serializers.DictField(help_text="Commission totals by status and currency.")
     commissions = AffiliateCommissionSerializer(many=True)
     days = ClickDaySerializer(many=True)
+    commission_currency = serializers.CharField(help_text="The currency of commission_days.")
+    commission_days = CommissionDaySerializer(many=True)
 
 
 class SellerOffersSerializer(serializers.Serializer):
@@ -216,7 +225,19 @@ class MyLinksApi(APIView):
             for c in overview.commissions[:100]
         ]
         days = [{"day": d.isoformat(), "raw": raw, "unique": unique} for d, raw, unique in overview.days]
-        return Response({"links": links, "totals": overview.totals, "commissions": commissions, "days": days})
+        commission_days = [
+            {"day": d.isoformat(), "amounts_minor": amounts} for d, amounts in overview.commission_days
+        ]
+        return Response(
+            {
+                "links": links,
+                "totals": overview.totals,
+                "commissions": commissions,
+                "days": days,
+                "commission_currency": overview.commission_currency,
+                "commission_days": commission_days,
+            }
+        )
 
 
 # ---------------------------------------------------------------- the seller

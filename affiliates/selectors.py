@@ -198,6 +198,9 @@ class AffiliateOverview:
     totals: dict[str, dict[str, int]] = field(default_factory=dict)  # currency → status → minor
     days: list[tuple[date, int, int]] = field(default_factory=list)  # day, raw, unique
     commissions: list[Commission] = field(default_factory=list)
+    # Commissions by the day they were earned, in the affiliate's main currency: day → status → minor.
+    commission_currency: str = ""
+    commission_days: list[tuple[date, dict[str, int]]] = field(default_factory=list)
 
 
 def affiliate_overview(*, affiliate: CreatorProfile, days: int = 30) -> AffiliateOverview:
@@ -240,7 +243,36 @@ def affiliate_overview(*, affiliate: CreatorProfile, days: int = 30) -> Affiliat
     series = [
         (since + timedelta(days=i), *by_day.get(since + timedelta(days=i), (0, 0))) for i in range(days)
     ]
-    return AffiliateOverview(links=list(stats.values()), totals=totals, days=series, commissions=commissions)
+    currency, commission_days = _commissions_by_day(commissions, totals, since=since, days=days)
+    return AffiliateOverview(
+        links=list(stats.values()),
+        totals=totals,
+        days=series,
+        commissions=commissions,
+        commission_currency=currency,
+        commission_days=commission_days,
+    )
+
+
+def _commissions_by_day(
+    commissions: list[Commission], totals: dict[str, dict[str, int]], *, since: date, days: int
+) -> tuple[str, list[tuple[date, dict[str, int]]]]:
+    """Net commissions per day and status (pending, available, on hold…) in the currency the
+    affiliate earns most in; days without commissions are zeros, so the chart has a gap."""
+    if not totals:
+        return "", []
+    currency = max(totals, key=lambda code: sum(totals[code].values()))
+    by_day: dict[date, dict[str, int]] = {}
+    for commission in commissions:
+        day = timezone.localdate(commission.created_at)
+        if commission.currency != currency or day < since:
+            continue
+        bucket = by_day.setdefault(day, {})
+        status = commission_display_status(commission)
+        bucket[status] = bucket.get(status, 0) + commission.amount_minor - commission.refunded_minor
+    return currency, [
+        (since + timedelta(days=i), by_day.get(since + timedelta(days=i), {})) for i in range(days)
+    ]
 
 
 def _released_mark(commissions: list[Commission], affiliate: CreatorProfile) -> None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from affiliates.charts import clicks_chart_svg
+from affiliates.charts import clicks_chart_svg, commissions_chart_svg
 from affiliates.forms import OfferFilterForm, OfferForm
 from affiliates.selectors import (
     affiliate_overview,
@@ -59,6 +59,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "overview": overview,
             "chart": clicks_chart_svg(overview.days, title=_("Clicks by day, last 30 days")),
+            "commission_chart": (
+                commissions_chart_svg(
+                    overview.commission_days,
+                    currency=overview.commission_currency,
+                    title=_("Commissions by day, last 30 days"),
+                )
+                if overview.commission_currency
+                else ""
+            ),
             "link_base": request.build_absolute_uri("/r/"),
         },
     )

@@ -139,6 +139,9 @@ def test_commissions_become_available_after_the_refund_window(api_as, affiliate,
     holds_release_due(now=order.paid_at + timedelta(days=31))
     mine = api_as(affiliate.user).get("/api/v1/affiliates/memberships/").json()
     assert mine["commissions"][0]["status"] == "available" and mine["totals"] == {"USD": {"available": 600}}
+    assert mine["commission_currency"] == "USD"
+    earned_days = [day for day in mine["commission_days"] if day["amounts_minor"]]
+    assert [day["amounts_minor"] for day in earned_days] == [{"available": 600}]
 
 
 def test_the_marketplace_measures_conversion_and_earnings_per_100_clicks(

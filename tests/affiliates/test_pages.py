@@ -56,6 +56,21 @@ def test_the_dashboard_shows_clicks_orders_and_a_held_commission(affiliate, offe
     assert "On hold: under review" in page and "conversion far above the norm" in page
 
 
+def test_the_dashboard_charts_commissions_by_day_and_status(affiliate, offer, shop, guide, pay):
+    from django.utils import timezone
+
+    membership = join(offer, affiliate)
+    client = logged_in(affiliate.user)
+    assert "No commissions yet" in client.get("/dashboard/affiliates/").content.decode()
+    pay(buy(shop, guide, referral=clicked((membership.code, 60))))  # 10% of $50.00: $5.00 earned
+    held = pay(buy(shop, guide, referral=clicked((membership.code, 30)), email="b@example.com"))
+    Commission.objects.filter(order=held).update(status="on_hold", review_reason="review")
+    page = client.get("/dashboard/affiliates/").content.decode()
+    today = timezone.localdate().isoformat()
+    assert "Commissions by day (USD)" in page
+    assert f"{today}: pending $5.00" in page and f"{today}: on hold $5.00" in page
+
+
 def test_the_seller_creates_an_offer_and_decides_requests(seller, shop, guide, affiliate):
     client = logged_in(seller.user)
     response = client.post(
