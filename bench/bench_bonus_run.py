@@ -14,8 +14,6 @@ memory (VmHWM) is in the notes (target <= 300 MB).
 """
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -23,7 +21,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench.harness import ROOT, Result, server_env
+from bench.harness import Result, celery_workers
 
 CREATORS = int(os.environ.get("BONUS_BENCH_CREATORS", "100000"))
 POSTS = int(os.environ.get("BONUS_BENCH_POSTS", "1000000"))
@@ -151,35 +149,6 @@ def _plain_sql(period_id: int) -> float:
     return time.perf_counter() - started
 
 
-def _workers(count: int) -> list[subprocess.Popen]:
-    env = server_env(CELERY_TASK_ALWAYS_EAGER="false")
-    return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                QUEUE,
-                "-n",
-                f"bonus{n}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(WORKER_LOGS / f"bench-bonus-worker-{n}.log").open("w"),  # read it if a worker dies
-        )
-        for n in range(count)
-    ]
-
-
 def _peak_rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -202,7 +171,7 @@ def run() -> Result:
     period_id, generated_in = _generate()
     period = Period.objects.get(pk=period_id)
     anchor = _plain_sql(period_id)
-    workers = _workers(2)
+    workers = celery_workers(2, queue=QUEUE, name="bonus")
     try:
         time.sleep(4)  # both workers connected before the clock starts
         run = run_create(period=period, chunk_size=CHUNK)

@@ -8,14 +8,12 @@ Target ratio >= 1.0.
 """
 
 import os
-import subprocess
-import sys
 import time
 
 from django.db import connection
 from django.utils import timezone
 
-from bench.harness import ROOT, Result, database_url, pgbench_tps, server_env
+from bench.harness import Result, celery_workers, database_url, pgbench_tps
 from payments.commission import commission_defaults_ensure
 from payments.enums import CommissionSource, PaymentStatus
 from payments.models import Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Payment
@@ -70,35 +68,6 @@ def _paid_charges() -> list[int]:
     return [p.pk for p in Payment.objects.bulk_create(payments, batch_size=2_000)]
 
 
-def _workers(count: int) -> list[subprocess.Popen]:
-    env = server_env(CELERY_TASK_ALWAYS_EAGER="false")
-    return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                QUEUE,
-                "-n",
-                f"bench{n}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for n in range(count)
-    ]
-
-
 def _settled() -> int:
     return Payment.objects.filter(settlement__isnull=False).count()
 
@@ -112,7 +81,7 @@ def run() -> Result:
     app.conf.task_always_eager = False
     _reset()
     ids = _paid_charges()
-    workers = _workers(2)
+    workers = celery_workers(2, queue=QUEUE, name="settlement")
     try:
         time.sleep(3)  # let both workers connect before the clock starts
         started = time.perf_counter()

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -63,6 +64,26 @@ def server_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "false"}
     env.update(extra)
     return env
+
+
+def celery_workers(count: int, *, queue: str, name: str) -> list[subprocess.Popen]:
+    """``count`` real Celery worker processes (solo pool) consuming ``queue``, against the
+    benchmark database and broker. Their errors go to ``<tmp>/bench-<name>-worker-<n>.log``:
+    read it when a worker dies or the work never finishes."""
+    env = server_env(CELERY_TASK_ALWAYS_EAGER="false")
+    logs = Path(tempfile.gettempdir())
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
+    options = ["--without-gossip", "--without-mingle", "--loglevel=WARNING"]
+    return [
+        subprocess.Popen(
+            [*command, "-n", f"{name}{n}@%h", *options],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(logs / f"bench-{name}-worker-{n}.log").open("w"),
+        )
+        for n in range(count)
+    ]
 
 
 def free_port() -> int:
