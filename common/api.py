@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -110,3 +111,14 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.CharField()
     amount = serializers.CharField(help_text='Major units, exact: "24.00", "2400".')
     display = serializers.CharField(help_text="Formatted for the request's language.")
+
+
+@extend_schema_field(MoneySerializer)
+class MoneyField(serializers.Field):
+    """A read-only Money attribute, shown as money_data() (None stays None)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Money) -> dict[str, Any] | None:
+        return money_data(value)

@@ -6,14 +6,14 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import MoneySerializer, money_data, money_fields, parse
+from common.api import MoneyField, money_fields, parse
 from common.errors import ApplicationError
 from common.money import Money, currency_validate
 from common.pagination import DefaultCursorPagination
@@ -62,11 +62,7 @@ class VariantSerializer(serializers.Serializer):
     sku = serializers.CharField()
     stock = serializers.IntegerField()
     is_sold_out = serializers.BooleanField()
-    price = serializers.SerializerMethodField()
-
-    @extend_schema_field(MoneySerializer)
-    def get_price(self, obj) -> dict[str, Any] | None:
-        return money_data(obj.price)
+    price = MoneyField()
 
 
 class ProductSerializer(serializers.Serializer):
@@ -74,19 +70,11 @@ class ProductSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     type = serializers.CharField()
-    price = serializers.SerializerMethodField()
-    compare_at = serializers.SerializerMethodField()
+    price = MoneyField()
+    compare_at = MoneyField(allow_null=True)
     shop = ShopSummarySerializer()
     images = ProductImageSerializer(many=True, source="images.all")
     created_at = serializers.DateTimeField()
-
-    @extend_schema_field(MoneySerializer)
-    def get_price(self, obj) -> dict[str, Any] | None:
-        return money_data(obj.price)
-
-    @extend_schema_field(MoneySerializer(allow_null=True))
-    def get_compare_at(self, obj) -> dict[str, Any] | None:
-        return money_data(obj.compare_at)
 
 
 # The columns of a catalogue row, read as plain values: building model instances for a page

@@ -24,7 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from affiliates.attribution import referral_from_api
-from common.api import MoneySerializer, money_data, parse
+from common.api import MoneyField, MoneySerializer, money_data, parse
 from common.errors import ApplicationError
 from common.money import Money
 from common.pagination import DefaultCursorPagination
@@ -33,8 +33,6 @@ from payments.gateway import StripeTemporaryError
 from payments.idempotency import idempotent
 from shops.apis import ShopSummarySerializer
 from shops.cart import (
-    CartLine,
-    ShopGroup,
     cart_add,
     cart_clear_shop,
     cart_for_user,
@@ -93,32 +91,20 @@ class CartLineSerializer(serializers.Serializer):
     variant = serializers.IntegerField(source="variant.id", allow_null=True, default=None)
     variant_name = serializers.CharField(source="variant.name", allow_null=True, default=None)
     quantity = serializers.IntegerField(source="item.quantity")
-    unit_price = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    unit_price = MoneyField()
+    total = MoneyField()
     available = serializers.IntegerField(
         allow_null=True, help_text="Units in stock; null: unlimited (digital)."
     )
     problem = serializers.CharField(help_text="Why this line cannot be checked out now; empty when it can.")
 
-    @extend_schema_field(MoneySerializer)
-    def get_unit_price(self, line: CartLine) -> dict[str, Any] | None:
-        return money_data(line.unit_price)
-
-    @extend_schema_field(MoneySerializer)
-    def get_total(self, line: CartLine) -> dict[str, Any] | None:
-        return money_data(line.total)
-
 
 class CartGroupSerializer(serializers.Serializer):
     shop = ShopSummarySerializer()
     lines = CartLineSerializer(many=True)
-    subtotal = serializers.SerializerMethodField()
+    subtotal = MoneyField()
     can_checkout = serializers.BooleanField()
     needs_shipping = serializers.BooleanField()
-
-    @extend_schema_field(MoneySerializer)
-    def get_subtotal(self, group: ShopGroup) -> dict[str, Any] | None:
-        return money_data(group.subtotal)
 
 
 class CartSerializer(serializers.Serializer):
@@ -147,21 +133,13 @@ class OrderLineSerializer(serializers.Serializer):
     type = serializers.CharField()
     quantity = serializers.IntegerField()
     refunded_quantity = serializers.IntegerField()
-    unit_price = serializers.SerializerMethodField()
+    unit_price = MoneyField()
     discount = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
-
-    @extend_schema_field(MoneySerializer)
-    def get_unit_price(self, line: OrderLine) -> dict[str, Any] | None:
-        return money_data(line.unit_price)
+    total = MoneyField()
 
     @extend_schema_field(MoneySerializer)
     def get_discount(self, line: OrderLine) -> dict[str, Any] | None:
         return money_data(Money(line.discount_minor, line.order.currency))
-
-    @extend_schema_field(MoneySerializer)
-    def get_total(self, line: OrderLine) -> dict[str, Any] | None:
-        return money_data(line.total)
 
 
 class OrderSerializer(serializers.Serializer):
@@ -172,10 +150,10 @@ class OrderSerializer(serializers.Serializer):
     shop = ShopSummarySerializer()
     email = serializers.EmailField()
     currency = serializers.CharField()
-    subtotal = serializers.SerializerMethodField()
-    discount = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
-    refunded = serializers.SerializerMethodField()
+    subtotal = MoneyField()
+    discount = MoneyField()
+    total = MoneyField()
+    refunded = MoneyField()
     shipping_address = serializers.DictField(child=serializers.CharField())
     lines = OrderLineSerializer(many=True, source="lines.all")
     reserved_until = serializers.DateTimeField(help_text="Pay before this, or the stock is released.")
@@ -185,22 +163,6 @@ class OrderSerializer(serializers.Serializer):
     tracking_number = serializers.CharField()
     shipped_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
-
-    @extend_schema_field(MoneySerializer)
-    def get_subtotal(self, order: Order) -> dict[str, Any] | None:
-        return money_data(order.subtotal)
-
-    @extend_schema_field(MoneySerializer)
-    def get_discount(self, order: Order) -> dict[str, Any] | None:
-        return money_data(order.discount)
-
-    @extend_schema_field(MoneySerializer)
-    def get_total(self, order: Order) -> dict[str, Any] | None:
-        return money_data(order.total)
-
-    @extend_schema_field(MoneySerializer)
-    def get_refunded(self, order: Order) -> dict[str, Any] | None:
-        return money_data(order.refunded)
 
 
 class PaymentStartSerializer(serializers.Serializer):
