@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from affiliates.models import ClickDaily, ClickFlush, Commission, FraudSignal, Membership, Offer
 from affiliates.services import commission_approve, commission_hold, commission_reject
-from common.errors import ApplicationError
+from audit.enums import AuditAction
+from common.admin_reason import AuditedChangeAdminMixin, ReasonForm, audited_each, reason_action
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
+    # The rate is what affiliates earn: staff edits ask for a reason and are audited.
+    audit_action = AuditAction.AFFILIATE_OFFER_CHANGE
+    audit_fields = ("shop", "product", "rate_bps", "window_days", "join_mode", "status", "code_discount_bps")
     list_display = ["id", "shop", "product", "rate_bps", "window_days", "join_mode", "status", "created_at"]
     list_filter = ["status", "join_mode", "shop__currency"]
     search_fields = ["shop__name", "shop__slug", "product__title"]
@@ -19,7 +23,9 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
+    audit_action = AuditAction.AFFILIATE_MEMBERSHIP_CHANGE
+    audit_fields = ("offer", "affiliate", "status", "code", "discount_code", "ended_at")
     list_display = ["id", "affiliate", "offer", "status", "code", "discount_code", "joined_at", "raw_clicks"]
     list_filter = ["status"]
     search_fields = ["code", "affiliate__handle", "offer__shop__name"]
@@ -59,14 +65,32 @@ class FraudSignalAdmin(admin.ModelAdmin):
     raw_id_fields = ["membership", "order"]
 
 
-def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action, **kwargs) -> None:
-    done = 0
-    for commission in queryset:
-        try:
-            action(commission=commission, actor=request.user, **kwargs)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{commission}: {exc.message}", messages.ERROR)
+def _review(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decision: str, reason: str
+) -> None:
+    """Apply one review decision to each commission, each with its audit entry (fraud_review_decision)."""
+    services = {
+        "approve": lambda commission: commission_approve(commission=commission, actor=request.user),
+        "reject": lambda commission: commission_reject(
+            commission=commission, actor=request.user, reason=reason
+        ),
+        "hold": lambda commission: commission_hold(commission=commission, actor=request.user, reason=reason),
+    }
+    done = audited_each(
+        modeladmin,
+        request,
+        queryset,
+        change=services[decision],
+        action=AuditAction.FRAUD_REVIEW_DECISION,
+        reason=reason,
+        before=lambda commission: {"status": commission.status},
+        details=lambda commission, reviewed: {
+            "decision": decision,
+            "amount_minor": reviewed.amount_minor,
+            "currency": reviewed.currency,
+            "after": {"status": reviewed.status},
+        },
+    )
     if done:
         modeladmin.message_user(
             request, _("%(count)d commission(s) updated.") % {"count": done}, messages.SUCCESS
@@ -98,14 +122,14 @@ class CommissionAdmin(admin.ModelAdmin):
     ]
     actions = ["approve", "reject", "hold"]
 
-    @admin.action(description=_("Approve: release on the normal date"))
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _review(self, request, queryset, commission_approve)
+    @reason_action(description=_("Approve: release on the normal date"))
+    def approve(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        _review(self, request, queryset, "approve", form.cleaned_data["reason"])
 
-    @admin.action(description=_("Reject: the held money goes to the seller"))
-    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _review(self, request, queryset, commission_reject)
+    @reason_action(description=_("Reject: the held money goes to the seller"))
+    def reject(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        _review(self, request, queryset, "reject", form.cleaned_data["reason"])
 
-    @admin.action(description=_("Put on hold for review"))
-    def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _review(self, request, queryset, commission_hold, reason="held by staff for review")
+    @reason_action(description=_("Put on hold for review"))
+    def hold(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        _review(self, request, queryset, "hold", form.cleaned_data["reason"])

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -38,6 +39,8 @@ from affiliates.services import (
 from common.api import parse
 from common.errors import NotFoundError
 from common.pagination import DefaultPageNumberPagination
+from common.schema import errors
+from common.security import OfferCreateThrottle
 from creators.selectors import creator_get_for_user, user_from_request
 from shops.enums import ProductStatus
 
@@ -45,7 +48,7 @@ from shops.enums import ProductStatus
 def _creator(request: Request):
     creator = creator_get_for_user(user=request.user)
     if creator is None:
-        raise NotFoundError("Only creators have affiliate links.")
+        raise NotFoundError(_("Only creators have affiliate links."))
     return creator
 
 
@@ -157,6 +160,7 @@ class OfferListApi(APIView):
     """Active offers, searchable and sortable by rate or measured performance. Creators only."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = DefaultPageNumberPagination  # paginated by hand; named for the schema
 
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, max_length=100, default="")
@@ -166,6 +170,7 @@ class OfferListApi(APIView):
         min_rate_bps = serializers.IntegerField(required=False, min_value=100, max_value=7500, default=None)
         sort = serializers.ChoiceField(choices=["newest", "rate", "conversion", "epc"], default="newest")
 
+    @errors(404)
     @extend_schema(parameters=[FilterSerializer], responses=MarketplaceOfferSerializer(many=True))
     def get(self, request: Request) -> Response:
         _creator(request)
@@ -199,6 +204,7 @@ class MyLinksApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @errors(404)
     @extend_schema(responses=MyLinksSerializer)
     def get(self, request: Request) -> Response:
         overview = affiliate_overview(affiliate=_creator(request))
@@ -249,6 +255,7 @@ def _shop(request: Request):
 
 class SellerOfferListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [OfferCreateThrottle]  # counts the POSTs (new offers) only
 
     class InputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -258,11 +265,13 @@ class SellerOfferListCreateApi(APIView):
         code_discount_bps = serializers.IntegerField(default=0)
         description = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
+    @errors(404)
     @extend_schema(responses=SellerOffersSerializer)
     def get(self, request: Request) -> Response:
         offers = offer_list_for_seller(shop=_shop(request))
         return Response({"results": OfferSerializer(offers, many=True).data})
 
+    @errors(404)
     @extend_schema(request=InputSerializer, responses={201: OfferSerializer})
     def post(self, request: Request) -> Response:
         shop = _shop(request)
@@ -271,7 +280,7 @@ class SellerOfferListCreateApi(APIView):
         if (product_id := data.pop("product_id")) is not None:
             product = shop.products.filter(pk=product_id, status=ProductStatus.ACTIVE).first()
             if product is None:
-                raise NotFoundError("No such product in your shop.")
+                raise NotFoundError(_("No such product in your shop."))
         offer = offer_create(shop=shop, product=product, **data)
         return Response(OfferSerializer(offer).data, status=201)
 
@@ -311,6 +320,7 @@ class SellerOfferDetailApi(APIView):
 class SellerMembershipListApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @errors(404)
     @extend_schema(responses=SellerMembershipsSerializer)
     def get(self, request: Request) -> Response:
         rows = [
@@ -344,8 +354,11 @@ class SellerMembershipDecideApi(APIView):
 class SellerCommissionListApi(APIView):
     """Sales through affiliates and the commissions owed on them."""
 
+    pagination_class = DefaultPageNumberPagination  # paginated by hand; named for the schema
+
     permission_classes = [IsAuthenticated]
 
+    @errors(404)
     @extend_schema(responses=SellerCommissionRowSerializer(many=True))
     def get(self, request: Request) -> Response:
         paginator = DefaultPageNumberPagination()

@@ -23,6 +23,14 @@ ClickFlush row exists: no click is lost or counted twice.
 Without REDIS_URL (the zero-setup SQLite run) there is no buffer: a click is added straight to
 ClickDaily (one UPSERT) and the repeat window lives in the local cache. Fine for a laptop, not
 for production traffic.
+
+The buffer is the only copy of a click until the flush, so the Redis holding it must keep its
+data across a restart: production runs it with the append-only file (``appendonly yes``; with
+``appendfsync always`` not even kill -9 loses a click). docs/SCALING.md says so, and
+tests/drills/test_redis_restart_clicks.py restarts and kills such a Redis full of clicks.
+While that Redis is unreachable (restarting, loading its file), a click is added straight to
+ClickDaily as in the zero-setup run, raw only (the repeat window is in the Redis that is down),
+so the visitor still lands and the click is not lost.
 """
 
 import hashlib
@@ -48,6 +56,7 @@ from affiliates.models import ClickDaily, ClickFlush, FraudSignal, Membership
 logger = logging.getLogger(__name__)
 
 DEST_CACHE_SECONDS = 300
+DEST_LOAD_ATTEMPTS = 3
 BOT_PATTERN = re.compile(
     r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|curl|wget|python-requests|httpclient|"
     r"scrapy|go-http-client|java/|okhttp|libwww|monitor|pingdom|uptime",
@@ -218,6 +227,16 @@ def click(*, code: str, ip: str, user_agent: str, now: datetime) -> Click:
             return Click(destination.url, attributed=False)
         _click_record_direct(destination.membership_id, now, user_agent=user_agent, ip=ip)
         return Click(destination.url, attributed=True)
+    try:
+        return _click_buffered(client, clean, ip=ip, user_agent=user_agent, now=now)
+    except (redis.ConnectionError, redis.TimeoutError) as error:  # BusyLoadingError included
+        # Redis is restarting: land the visitor and keep the click in the database instead.
+        logger.warning("click buffer unreachable (%s): click on %s stored directly", error, clean)
+        return _click_unbuffered(clean, now)
+
+
+def _click_buffered(client: redis.Redis, clean: str, *, ip: str, user_agent: str, now: datetime) -> Click:
+    """Count a click in the Redis buffer (see click()); raises redis's errors when it is down."""
     ip_hash = _digest(ip)
     p = _prefix()
     keys = [_dest_key(clean), f"{p}:live", f"{p}:ip:{ip_hash}:{int(now.timestamp()) // 60}"]
@@ -230,10 +249,15 @@ def click(*, code: str, ip: str, user_agent: str, now: datetime) -> Click:
         f"{p}:seen:",
     ]
     script = _click_script(settings.REDIS_URL)
-    status, seen_from_ip, dest = script(keys=keys, args=args)
-    if status == -1:  # not cached: load it once, then count
-        client.set(keys[0], _dest_value(_destination_load(clean)), ex=DEST_CACHE_SECONDS)
+    for _attempt in range(DEST_LOAD_ATTEMPTS):
         status, seen_from_ip, dest = script(keys=keys, args=args)
+        if status != -1:
+            break
+        # Not cached: load it, then count. The key can vanish again before the script runs
+        # (destinations_forget, an eviction), so this may take another round.
+        client.set(keys[0], _dest_value(_destination_load(clean)), ex=DEST_CACHE_SECONDS)
+    else:
+        return _click_unbuffered(clean, now)
     destination = _dest_parse(dest)
     if status == 2 or destination.membership_id is None:
         return Click(destination.url, attributed=False)
@@ -245,6 +269,20 @@ def click(*, code: str, ip: str, user_agent: str, now: datetime) -> Click:
             detail=f"{seen_from_ip} clicks in a minute from address {ip_hash}",
         )
     return Click(destination.url, attributed=True, limited=status == 0)
+
+
+def _click_unbuffered(clean: str, now: datetime) -> Click:
+    """A click while the buffer's Redis is down: the destination from the database, the click
+    added to ClickDaily at once, raw only (without the repeat window it is not called unique),
+    and no rate limit. Should Redis have counted it before the connection broke, it counts twice:
+    one click too many is the lesser harm than one lost."""
+    destination = _destination_load(clean)
+    if destination is None:
+        return Click(reverse("home"), attributed=False)
+    if destination.membership_id is None:
+        return Click(destination.url, attributed=False)
+    _counts_add({(destination.membership_id, now.astimezone(UTC).date()): (1, 0)})
+    return Click(destination.url, attributed=True)
 
 
 def _click_record_direct(membership_id: int, now: datetime, *, user_agent: str, ip: str) -> None:

@@ -4,6 +4,7 @@ import time
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from affiliates.attribution import click_token_make, cookie_add_click
@@ -24,7 +25,7 @@ def click_redirect(request: HttpRequest, code: str) -> HttpResponse:
         now=timezone.now(),
     )
     if outcome.limited:
-        limited = HttpResponse("Too many requests.", status=429, content_type="text/plain")
+        limited = HttpResponse(_("Too many requests."), status=429, content_type="text/plain")
         limited["Retry-After"] = "60"  # the limit is per minute
         return limited
     response = HttpResponseRedirect(outcome.url)

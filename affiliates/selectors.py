@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from affiliates.enums import CommissionStatus, MembershipStatus, OfferStatus
 from affiliates.models import ClickDaily, Commission, Membership, Offer
@@ -96,7 +97,7 @@ def offer_get_joinable(*, offer_id: int) -> Offer:
         Offer.objects.select_related("shop", "product").filter(pk=offer_id, status=OfferStatus.ACTIVE).first()
     )
     if offer is None:
-        raise NotFoundError("No such offer.")
+        raise NotFoundError(_("No such offer."))
     return offer
 
 
@@ -104,7 +105,7 @@ def seller_shop(*, user: User) -> Shop:
     """The shop the user runs (their own, or their brand's): the seller side of affiliates."""
     shop = shop_get_for_owner(user=user)
     if shop is None:
-        raise NotFoundError("You have no shop.")
+        raise NotFoundError(_("You have no shop."))
     return shop
 
 
@@ -123,7 +124,7 @@ def offer_list_for_seller(*, shop: Shop) -> QuerySet[Offer]:
 def offer_get_for_seller(*, shop: Shop, offer_id: int) -> Offer:
     offer = Offer.objects.select_related("shop", "product").filter(pk=offer_id, shop=shop).first()
     if offer is None:
-        raise NotFoundError("No such offer.")
+        raise NotFoundError(_("No such offer."))
     return offer
 
 
@@ -150,7 +151,7 @@ def membership_get_for_seller(*, shop: Shop, membership_id: int) -> Membership:
         .first()
     )
     if membership is None:
-        raise NotFoundError("No such affiliate.")
+        raise NotFoundError(_("No such affiliate."))
     return membership
 
 
@@ -163,7 +164,7 @@ def membership_get_for_affiliate(*, affiliate: CreatorProfile | None, membership
         else None
     )
     if membership is None:
-        raise NotFoundError("No such membership.")
+        raise NotFoundError(_("No such membership."))
     return membership
 
 

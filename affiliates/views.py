@@ -34,6 +34,7 @@ from affiliates.services import (
     offer_update,
 )
 from common.errors import ApplicationError, NotFoundError
+from common.security import rate_limit
 from creators.selectors import creator_get_for_user, user_from_request
 from shops.enums import ProductStatus
 
@@ -131,6 +132,7 @@ def _shop(request: HttpRequest):
 
 
 @login_required
+@rate_limit(group="offer-create", setting="RATELIMIT_OFFER_CREATE", key="user_or_ip")
 def seller(request: HttpRequest) -> HttpResponse:
     shop = _shop(request)
     products = shop.products.filter(status=ProductStatus.ACTIVE).order_by("title")

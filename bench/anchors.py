@@ -3,7 +3,8 @@
 They exist only in the benchmark server's URLconf (bench/urls.py), never in the product.
 """
 
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template import engines
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -54,3 +55,15 @@ class BareProductPageApi(APIView):
 def bare_redirect(request):
     """A bare Django endpoint that returns a redirect (anchor for the affiliate redirect)."""
     return HttpResponseRedirect("/")
+
+
+TINY_TEMPLATE = engines["django"].from_string(
+    '<!doctype html><html lang="en"><title>{{ title }}</title><main><h1>{{ title }}</h1>'
+    "<ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul></main></html>"
+)
+
+
+def bare_page(request):
+    """A bare Django view rendering a tiny template (anchor for the page server times): the same
+    middleware and context processors as every page, and nothing else."""
+    return HttpResponse(TINY_TEMPLATE.render({"title": "Anchor", "items": range(3)}, request))

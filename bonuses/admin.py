@@ -11,11 +11,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from bonuses.enums import COUNTRY_CURRENCIES, RunStatus
 from bonuses.models import (
     Award,
@@ -43,8 +45,10 @@ from bonuses.services import (
     programme_validate,
 )
 from common.admin import ReadOnlyAdminMixin
+from common.admin_reason import REASON_FIELD, AuditedChangeAdminMixin, ReasonForm, reason_action
 from common.errors import ApplicationError
 from creators.enums import Niche
+from creators.selectors import user_from_request
 
 # ---------------------------------------------------------------- programmes and formulas
 
@@ -105,8 +109,10 @@ class ProgrammeForm(forms.ModelForm):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
     form = ProgrammeForm
+    audit_action = AuditAction.PROGRAMME_CHANGE
+    audit_fields = tuple(ProgrammeForm.Meta.fields)
     list_display = [
         "name",
         "starts_on",
@@ -125,7 +131,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        obj.pk = programme_create(**form.cleaned_data).pk  # validated by ProgrammeForm.clean
+        data = {name: value for name, value in form.cleaned_data.items() if name != REASON_FIELD}
+        obj.pk = programme_create(**data).pk  # validated by ProgrammeForm.clean
 
 
 class FormulaVersionForm(forms.ModelForm):
@@ -161,14 +168,18 @@ class FormulaVersionForm(forms.ModelForm):
 
 
 @admin.register(FormulaVersion)
-class FormulaVersionAdmin(admin.ModelAdmin):
+class FormulaVersionAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
     form = FormulaVersionForm
+    audit_fields = ("programme", "number", *FormulaVersionForm.Meta.fields[1:])
     list_display = ["programme", "number", "published_at", "locked_at", "branded_multiplier_bps", "max_posts"]
     list_filter = ["programme"]
     fields = ["programme", "rates", "weights", "caps", "branded_multiplier_bps", "max_posts", "published_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: FormulaVersion | None = None) -> list[str]:
         return ["programme"] if obj else []
+
+    def audit_action_for(self, obj: Any, operation: str) -> str:
+        return AuditAction.FORMULA_PUBLISH if operation == "add" else AuditAction.FORMULA_CHANGE
 
     def has_change_permission(self, request: HttpRequest, obj: FormulaVersion | None = None) -> bool:
         # A used version never changes: creators are held to it.
@@ -181,6 +192,7 @@ class FormulaVersionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: FormulaVersion, form: forms.ModelForm, change: bool
     ) -> None:
         data = dict(form.cleaned_data)
+        data.pop(REASON_FIELD, None)
         if change:
             data.pop("programme", None)
             formula_version_update(version=obj, **data)
@@ -214,10 +226,17 @@ class PoolBudgetInline(admin.TabularInline):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
+    """A period's pool budgets (inline) are money: each save asks for a reason and is audited."""
+
     list_display = ["programme", "starts_on", "ends_on"]
     list_filter = ["programme"]
     inlines = [PoolBudgetInline]
+    audit_action = AuditAction.POOL_BUDGET_CHANGE
+
+    def audit_snapshot(self, obj: Any) -> dict[str, Any]:
+        pools = obj.pool_budgets.order_by("country") if obj.pk else []
+        return {"pools": {p.country: {"currency": p.currency, "amount_minor": p.amount_minor} for p in pools}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # periods come with the programme (programme_create)
@@ -274,35 +293,43 @@ class NicheFilter(admin.SimpleListFilter):
         return queryset.filter(niches__has_item=self.value()) if self.value() else queryset
 
 
-class InviteForm(forms.Form):
+class InviteForm(ReasonForm):
     programme = forms.ModelChoiceField(queryset=Programme.objects.all(), label=_("Programme"))
+    field_order = ["programme", "reason"]
 
 
-@admin.action(description=_("Invite to programme"))
-def invite_to_programme(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
-    """Ask for the programme on an intermediate page, then invite the selected creators (the service)."""
-    form = InviteForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        programme = form.cleaned_data["programme"]
+def _invite_audited(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, programme: Programme, creators: Any, reason: str
+) -> None:
+    """Invite the creators (the service) and record one audit entry for the programme, together.
+
+    When every creator is refused nothing changed, and nothing is recorded.
+    """
+    with transaction.atomic():
         made, refused = invitations_bulk_create(
-            programme=programme, creators=queryset, invited_by=request.user
+            programme=programme, creators=creators, invited_by=request.user
         )
-        modeladmin.message_user(request, _("%(n)d creator(s) invited.") % {"n": len(made)})
-        for handle, code in refused.items():
-            modeladmin.message_user(request, f"@{handle}: {code}", messages.WARNING)
-        return None
-    return TemplateResponse(
-        request,
-        "bonuses/admin/invite.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": _("Invite to programme"),
-            "form": form,
-            "creators": queryset,
-            "action_name": request.POST.get("action"),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "opts": modeladmin.model._meta,
-        },
+        if made:
+            audit_record(
+                actor=user_from_request(request),
+                action=AuditAction.PROGRAMME_INVITE,
+                target=programme,
+                reason=reason,
+                details={"invited": sorted(i.creator.handle for i in made), "refused": refused},
+                request=request,
+            )
+    modeladmin.message_user(request, _("%(n)d creator(s) invited.") % {"n": len(made)})
+    for handle, code in refused.items():
+        modeladmin.message_user(request, f"@{handle}: {code}", messages.WARNING)
+
+
+@reason_action(description=_("Invite to programme"), form_class=InviteForm)
+def invite_to_programme(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: InviteForm
+) -> None:
+    """Ask for the programme and a reason on an intermediate page, then invite the selected creators."""
+    _invite_audited(
+        modeladmin, request, form.cleaned_data["programme"], queryset, form.cleaned_data["reason"]
     )
 
 
@@ -345,19 +372,16 @@ class InvitableCreatorAdmin(admin.ModelAdmin):
         return ", ".join(problems) or "✓"
 
 
-@admin.action(description=_("Invite to their programme"))
-def invite_from_waiting_list(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@reason_action(description=_("Invite to their programme"))
+def invite_from_waiting_list(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: ReasonForm
+) -> None:
     """Invite the selected creators of the waiting list to the programme they asked for (the service)."""
     by_programme: dict[Programme, list[Any]] = {}
     for interest in queryset.select_related("programme", "creator"):
         by_programme.setdefault(interest.programme, []).append(interest.creator)
     for programme, creators in by_programme.items():
-        made, refused = invitations_bulk_create(
-            programme=programme, creators=creators, invited_by=request.user
-        )
-        modeladmin.message_user(request, _("%(n)d creator(s) invited.") % {"n": len(made)})
-        for handle, code in refused.items():
-            modeladmin.message_user(request, f"@{handle}: {code}", messages.WARNING)
+        _invite_audited(modeladmin, request, programme, creators, form.cleaned_data["reason"])
 
 
 @admin.register(Interest)
@@ -408,6 +432,10 @@ class InterestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- runs, awards, receipts
 
 
+def _error(obj: object, exc: ApplicationError) -> str:
+    return _("%(object)s: %(error)s (%(code)s)") % {"object": obj, "error": exc.message, "code": exc.code}
+
+
 class RunForm(forms.ModelForm):
     class Meta:
         model = Run
@@ -420,9 +448,9 @@ def _each_run(service: Callable[..., Any], label: str, name: str) -> Callable[..
             try:
                 service(run, request)
             except ApplicationError as exc:
-                modeladmin.message_user(request, f"{run}: {exc.message} ({exc.code})", messages.ERROR)
+                modeladmin.message_user(request, _error(run, exc), messages.ERROR)
             else:
-                modeladmin.message_user(request, f"{run}: {label}")
+                modeladmin.message_user(request, _("%(object)s: %(error)s") % {"object": run, "error": label})
 
     action.__name__ = name
     action.short_description = label  # type: ignore[attr-defined]
@@ -433,37 +461,72 @@ def _compute(run: Run, request: HttpRequest) -> None:
     run_compute(run=run)
 
 
-def _approve(run: Run, request: HttpRequest) -> None:
-    run_approve(run=run, actor=request.user)
+def _audited_runs(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    change: Callable[[Run], Run],
+    action: str,
+    reason: str,
+    done_message: Callable[[Run], str],
+) -> None:
+    """Each run's change with its audit entry (status and totals before and after)."""
+    for run in queryset.order_by("pk"):
+        try:
+            with transaction.atomic():
+                before = {"status": run.status, "totals": run.totals}
+                changed = change(run)
+                audit_record(
+                    actor=user_from_request(request),
+                    action=action,
+                    target=changed,
+                    reason=reason,
+                    details={"before": before, "after": {"status": changed.status, "totals": changed.totals}},
+                    request=request,
+                )
+        except ApplicationError as exc:
+            modeladmin.message_user(request, _error(run, exc), messages.ERROR)
+        else:
+            modeladmin.message_user(request, done_message(run))
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-@admin.action(description=_("Cancel (reverse approved awards)"))
-def cancel_runs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
-    form = CancelForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        for run in queryset.order_by("pk"):
-            try:
-                run_cancel(run=run, actor=request.user, reason=form.cleaned_data["reason"])
-                modeladmin.message_user(request, f"{run}: {_('cancelled')}")
-            except ApplicationError as exc:
-                modeladmin.message_user(request, f"{run}: {exc.message} ({exc.code})", messages.ERROR)
-        return None
-    return TemplateResponse(
+@reason_action(
+    description=_("Approve and post to the ledger"),
+    intro=_("Every eligible award of each run is posted to the ledger and paid with the next payouts."),
+)
+def approve_runs(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: ReasonForm
+) -> None:
+    _audited_runs(
+        modeladmin,
         request,
-        "bonuses/admin/cancel.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": _("Cancel runs"),
-            "form": form,
-            "runs": queryset,
-            "action_name": request.POST.get("action"),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "opts": modeladmin.model._meta,
-        },
+        queryset,
+        change=lambda run: run_approve(run=run, actor=request.user),
+        action=AuditAction.BONUS_RUN_APPROVE,
+        reason=form.cleaned_data["reason"],
+        done_message=lambda run: (
+            _("%(object)s: %(error)s") % {"object": run, "error": _("Approve and post to the ledger")}
+        ),
+    )
+
+
+@reason_action(
+    description=_("Cancel (reverse approved awards)"),
+    intro=_("Cancel these runs. Approved awards are reversed with reversing ledger transactions."),
+)
+def cancel_runs(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: ReasonForm
+) -> None:
+    reason = form.cleaned_data["reason"]
+    _audited_runs(
+        modeladmin,
+        request,
+        queryset,
+        change=lambda run: run_cancel(run=run, actor=request.user, reason=reason),
+        action=AuditAction.BONUS_RUN_CANCEL,
+        reason=reason,
+        done_message=lambda run: _("%(run)s: cancelled") % {"run": run},
     )
 
 
@@ -528,7 +591,7 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["status", "programme"]
     actions = [
         _each_run(_compute, _("Compute (chunks queued for the workers)"), "compute_runs"),
-        _each_run(_approve, _("Approve and post to the ledger"), "approve_runs"),
+        approve_runs,
         cancel_runs,
         export_csv,
     ]

@@ -29,6 +29,7 @@ from bonuses.selectors import (
 from bonuses.services import interest_register, invitation_accept, invitation_decline
 from common.api import MoneySerializer, money_data
 from common.pagination import DefaultCursorPagination
+from common.schema import errors
 
 
 class InvitationSerializer(serializers.Serializer):
@@ -44,6 +45,7 @@ class InvitationSerializer(serializers.Serializer):
 class InvitationListApi(APIView):
     permission_classes = [AllowAny]  # anyone but the creator gets 404 from creator_for_bonus
 
+    @errors(404)
     @extend_schema(responses=InvitationSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_for_bonus(user=request.user)
@@ -107,6 +109,7 @@ class EnrolmentListApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @errors(404)
     @extend_schema(responses=EnrolmentSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_for_bonus(user=request.user)
@@ -138,6 +141,7 @@ class AwardListApi(APIView):
     class Pagination(DefaultCursorPagination):
         ordering = ("-id",)
 
+    @errors(404)
     @extend_schema(responses=AwardSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_for_bonus(user=request.user)
@@ -210,6 +214,7 @@ class TipListApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @errors(404)
     @extend_schema(responses=TipSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_for_bonus(user=request.user)
@@ -233,6 +238,7 @@ class OpenProgrammeListApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @errors(404)
     @extend_schema(responses=OpenProgrammeSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_for_bonus(user=request.user)

@@ -35,7 +35,10 @@ from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from bonuses.enums import FundingMode, Rule
-from common.money import Money, split_by_weights
+
+# The one rounding rule of every split (largest remainder), on plain integers: split_by_weights
+# applies it too, one Money per share, which a pool of a hundred thousand creators cannot afford.
+from common.money import Money, _largest_remainder
 
 K = TypeVar("K", bound=Hashable)
 
@@ -171,6 +174,41 @@ def post_value(line: Line, rates: Mapping[str, int]) -> int:
     return (per_views + PER_VIEWS * actions) * line.multiplier_bps
 
 
+def post_value_sql(
+    rates: Mapping[str, int],
+    *,
+    format_: str,
+    q_views: str,
+    q_likes: str,
+    q_comments: str,
+    q_shares: str,
+    multiplier_bps: str,
+) -> tuple[str, list[Any]]:
+    """post_value() compiled to an SQL expression and its parameters (the set-based run, runs_sql).
+
+    The other arguments are SQL expressions for the line's columns, written by the caller's code
+    (never input). The rates are data: every key and amount travels as a parameter. The result
+    is NUMERIC, exact like Python's integers, so both paths give the same value to the unit.
+    """
+    params: list[Any] = []
+    per_view = "0"
+    if rates:
+        # rates.get(format, 0): every key, as the Python lookup would match any of them.
+        whens = []
+        for key, rate in rates.items():
+            whens.append("WHEN %s THEN %s::numeric")
+            params += [key, rate]
+        per_view = f"CASE {format_} {' '.join(whens)} ELSE 0 END"
+    actions = []
+    for column, key in ((q_likes, "like"), (q_comments, "comment"), (q_shares, "share")):
+        actions.append(f"({column})::numeric * %s::numeric")
+        params.append(rates.get(key, 0))
+    sql = (
+        f"((({q_views})::numeric * {per_view} + {PER_VIEWS} * ({' + '.join(actions)})) * ({multiplier_bps}))"
+    )
+    return sql, params
+
+
 # ---------------------------------------------------------------- one creator
 
 
@@ -242,24 +280,36 @@ def capped_split(total: Money, weights: Mapping[K, int], caps: Mapping[K, int | 
     Repeats common.money.split_by_weights over the keys not yet capped until no share
     exceeds its cap (at most one round per key): deterministic, exact, and the shares add up to
     ``total`` unless every key with weight reached its cap (the rest then stays unallocated).
-    Keys with zero weight get zero.
+    Keys with zero weight get zero. (capped_split_minor on plain integers.)
     """
-    currency = total.currency
-    result = {key: Money.zero(currency) for key in weights}
-    active = {key: weight for key, weight in weights.items() if weight > 0}
-    remaining = total.amount_minor
+    keys = list(weights)
+    shares = capped_split_minor(total.amount_minor, [weights[k] for k in keys], [caps.get(k) for k in keys])
+    return {key: Money(share, total.currency) for key, share in zip(keys, shares, strict=True)}
+
+
+def capped_split_minor(total: int, weights: Sequence[int], caps: Sequence[int | None]) -> list[int]:
+    """capped_split() on plain integers in minor units, position by position.
+
+    The same rounds and the same rounding (money._largest_remainder, which is what
+    split_by_weights applies, ties to the earlier position) without a Money per share: a run
+    splits a pool among a hundred thousand creators. ``weights`` are whole and non-negative.
+    """
+    result = [0] * len(weights)
+    active = [i for i, weight in enumerate(weights) if weight > 0]
+    remaining = total
     while active and remaining > 0:
-        shares = split_by_weights(Money(remaining, currency), active)
-        over = [key for key, share in shares.items() if _above(share.amount_minor, caps.get(key))]
+        shares = _largest_remainder(remaining, [weights[i] for i in active])
+        over = {i for i, share in zip(active, shares, strict=True) if _above(share, caps[i])}
         if not over:
-            result.update(shares)
+            for i, share in zip(active, shares, strict=True):
+                result[i] = share
             return result
-        for key in over:
-            cap = caps[key]
+        for i in sorted(over):
+            cap = caps[i]
             assert cap is not None
-            result[key] = Money(cap, currency)
+            result[i] = cap
             remaining -= cap
-            del active[key]
+        active = [i for i in active if i not in over]
     return result
 
 
@@ -278,6 +328,13 @@ def pool_split(pool: Money, creators: Mapping[K, CreatorResult]) -> dict[K, Mone
         {key: result.score for key, result in creators.items()},
         {key: result.cap_minor for key, result in creators.items()},
     )
+
+
+def pool_split_minor(pool_minor: int, scores: Sequence[int], caps: Sequence[int | None]) -> list[int]:
+    """pool_split() on plain integers, creator by creator in the order given (runs._pools_split)."""
+    if not any(scores):
+        return [0] * len(scores)
+    return capped_split_minor(pool_minor, scores, caps)
 
 
 def contributions(award: Money, lines: Sequence[Line], *, post_cap_minor: int | None) -> dict[int, Money]:

@@ -297,10 +297,15 @@ class Award(models.Model):
     posts_considered = models.PositiveIntegerField(default=0)
     posts_counted = models.PositiveIntegerField(default=0)
     score = models.DecimalField(
-        max_digits=40, decimal_places=0, default=0, help_text="Sum of counted post values, after post caps."
+        max_digits=40,
+        decimal_places=0,
+        default=0,
+        help_text=_("Sum of counted post values, after post caps."),
     )
     amount_minor = models.BigIntegerField(default=0)
-    cap_minor = models.BigIntegerField(null=True, blank=True, help_text="The most this creator could earn.")
+    cap_minor = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The most this creator could earn.")
+    )
     pool_total_minor = models.BigIntegerField(null=True, blank=True)
     pool_score_total = models.DecimalField(max_digits=40, decimal_places=0, null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -336,7 +341,9 @@ class Award(models.Model):
 class Receipt(models.Model):
     """One post's line on an award: raw and qualified counters, the rules applied, its value."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="receipts")
+    # No index of its own: the unique (award, post) below leads with award, and a run writes a
+    # million receipts, each into every index.
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="receipts", db_index=False)
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="+", db_index=False)
     format = models.CharField(max_length=16)
     counted = models.BooleanField()

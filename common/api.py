@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -80,6 +80,35 @@ def parse(serializer_class: type[serializers.Serializer], data: Any, **context: 
     return dict(serializer.validated_data)
 
 
+def parse_query(serializer_class: type[serializers.Serializer], query_params: QueryDict) -> dict[str, Any]:
+    """parse() for the query string of a hot list, memoised on the parameters the serializer declares.
+
+    Precondition: the serializer's answer depends on those parameters alone (no context, no
+    database, no clock), as a filter serializer's does. DRF deep-copies a serializer's fields for
+    every instance, which costs more than checking a few filters; a catalogue sees the same few
+    filters over and over. Bad input is not memoised: it raises, in the request's language,
+    every time.
+    """
+    key = tuple((name, tuple(query_params.getlist(name))) for name in _field_names(serializer_class))
+    return dict(_parse_memoised(serializer_class, key))
+
+
+@lru_cache(maxsize=64)
+def _field_names(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
+    return tuple(serializer_class().fields)
+
+
+@lru_cache(maxsize=1024)
+def _parse_memoised(
+    serializer_class: type[serializers.Serializer], params: tuple[tuple[str, tuple[str, ...]], ...]
+) -> dict[str, Any]:
+    data = QueryDict(mutable=True)
+    for name, values in params:
+        if values:  # an absent parameter must stay absent, not become an empty list
+            data.setlist(name, list(values))
+    return parse(serializer_class, data)
+
+
 # ---------------------------------------------------------------- money in responses
 
 
@@ -91,9 +120,12 @@ def money_data(money: Money | None) -> dict[str, Any] | None:
     return money_fields(money.amount_minor, money.currency)
 
 
-def money_fields(amount_minor: int, currency: str) -> dict[str, Any]:
-    """money_data() from plain values (hot lists build many of them; see shops.apis)."""
-    amount, display = _money_strings(amount_minor, currency, get_language())
+def money_fields(amount_minor: int, currency: str, language: str | None = None) -> dict[str, Any]:
+    """money_data() from plain values (hot lists build many of them; see shops.apis).
+
+    ``language`` defaults to the active one; a list that formats many amounts looks it up once
+    and passes it, since get_language() costs as much as a memoised format."""
+    amount, display = _money_strings(amount_minor, currency, language or get_language())
     return {"amount_minor": amount_minor, "currency": currency, "amount": amount, "display": display}
 
 

@@ -6,6 +6,8 @@ form error, so a service never needs to know who called it.
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -34,5 +36,6 @@ class NotFoundError(ApplicationError):
 
     status_code = 404
 
-    def __init__(self, message: str = "Not found.", *, code: str = "not_found") -> None:
-        super().__init__(message, code=code)
+    def __init__(self, message: str | None = None, *, code: str = "not_found") -> None:
+        # Translated when raised, not at import: the caller's language is active by then.
+        super().__init__(gettext("Not found.") if message is None else message, code=code)

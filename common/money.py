@@ -79,6 +79,7 @@ def bps_validate(bps: object) -> int:
     """Return a rate in basis points, refusing anything but an int from 0 to 10000."""
     if isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= BPS_DENOMINATOR:
         raise ApplicationError(
+            # xgettext:no-python-format
             _("A rate is a whole number of basis points from 0 to 10000 (10% is 1000)."),
             code="invalid_rate",
         )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from common.api import error_body
 from common.health import broker_health, database_health
+from common.security import too_many_requests
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,14 +18,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """django-ratelimit sends blocked requests here: 429 with a Retry-After hint."""
-    message = _("Too many attempts. Please wait a minute and try again.")
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse(error_body("throttled", message), status=429)
-    else:
-        response = render(request, "429.html", {"message": message}, status=429)
-    response["Retry-After"] = "60"
-    return response
+    """django-ratelimit's block=True decorators send blocked requests here: 429 with a
+    Retry-After hint. (common.security.rate_limit answers with the exact seconds instead.)"""
+    return too_many_requests(
+        request, retry_after=60, message=_("Too many attempts. Please wait a minute and try again.")
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from affiliates.redirect_views import click_redirect as affiliate_redirect
 from common import views as common_views
@@ -17,8 +17,10 @@ api_v1 = [
     path("", include("bonuses.api_urls")),
     path("", include("marketplace.api_urls")),
     path("affiliates/", include("affiliates.api_urls")),
+    path("", include("notifications.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
@@ -26,12 +28,16 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("creators.account_urls")),
+    # Django's set_language at /i18n/setlang/; the site's switcher posts to accounts:language,
+    # which wraps it and also saves the signed-in user's preference.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("creators.urls")),
     path("dashboard/earnings/", include("payments.urls")),
     path("dashboard/bonus/", include("bonuses.urls")),
     path("dashboard/shop/", include((order_urls.dashboard_urlpatterns, "shops"))),  # shops.urls + orders
     path("marketplace/", include("marketplace.urls")),
     path("dashboard/affiliates/", include("affiliates.urls")),
+    path("notifications/", include("notifications.urls")),
     path("r/<str:code>", affiliate_redirect, name="affiliate-redirect"),
     path("webhooks/stripe/", include("payments.webhook_urls")),
     path("@<str:handle>/shop", shop_views.storefront_for_creator, name="creator-shop"),

@@ -1,16 +1,14 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
 
+from common.security import rate_limit
 from creators import views
 
 app_name = "accounts"
 
 password_reset = method_decorator(
-    ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_PASSWORD_RESET, method="POST", block=True),
-    name="post",
+    rate_limit(group="password-reset", setting="RATELIMIT_PASSWORD_RESET"), name="post"
 )(auth_views.PasswordResetView)
 
 urlpatterns = [

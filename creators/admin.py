@@ -2,12 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from audit.enums import AuditAction
 from common.admin import ReadOnlyAdminMixin
-from common.errors import ApplicationError
+from common.admin_reason import ReasonForm, audited_each, reason_action
+from creators.login_lockout import login_lockout_clear, login_lockout_message, login_lockout_seconds_left
 from creators.models import (
     CreatorProfile,
     FollowerSnapshot,
@@ -48,51 +50,79 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Sign-in"), {"fields": ("sign_in_lock",)}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["sign_in_lock"]
+    actions = ["unlock_sign_in"]
+
+    @admin.display(description=_("Sign-in lock"))
+    def sign_in_lock(self, user: User) -> str:
+        seconds = login_lockout_seconds_left(email=user.email)
+        if not seconds:
+            return str(_("Not locked"))
+        return (
+            login_lockout_message(seconds=seconds)
+            + " "
+            + str(_("Use the “Unlock sign-in” action to lift it."))
+        )
+
+    @admin.action(description=_("Unlock sign-in (lift a lockout after failed logins)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
+        unlocked = sum(login_lockout_clear(email=user.email) for user in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account was locked and can sign in again.",
+                "%(count)d accounts were locked and can sign in again.",
+                unlocked,
+            )
+            % {"count": unlocked},
+            messages.SUCCESS,
+        )
 
 
-class ReasonForm(forms.Form):
+class StandingReasonForm(ReasonForm):
     reason = forms.CharField(
-        label=_("Reason (the creator sees it)"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason (the creator sees it)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required. Kept in the audit log with your name, the time and what changed."),
     )
 
 
-def _standing_action(service, label: str):
-    """An admin action that asks for a reason on an intermediate page, then calls the service."""
+def _standing_action(service, label: str, audit_action: str):
+    """An admin action that asks for a reason on an intermediate page, then calls the service.
 
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done = 0
-            for creator in queryset:
-                try:
-                    service(creator=creator, actor=request.user, reason=form.cleaned_data["reason"])
-                    done += 1
-                except ApplicationError as exc:
-                    modeladmin.message_user(request, f"@{creator.handle}: {exc.message}", messages.ERROR)
-            if done:
-                modeladmin.message_user(
-                    request, _("%(action)s: %(count)d creator(s).") % {"action": label, "count": done}
-                )
-            return None
-        return TemplateResponse(
+    Each creator's change and its audit entry (``audit_action``) commit together.
+    """
+
+    def body(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: StandingReasonForm
+    ) -> None:
+        reason = form.cleaned_data["reason"]
+        done = audited_each(
+            modeladmin,
             request,
-            "admin/creators/standing_reason.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": label,
-                "form": form,
-                "creators": queryset,
-                "action_name": request.POST.get("action"),
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "opts": modeladmin.model._meta,
+            queryset,
+            change=lambda creator: service(creator=creator, actor=request.user, reason=reason),
+            action=audit_action,
+            reason=reason,
+            details=lambda creator, event: {
+                "standing_event": event.pk,
+                "kind": event.kind,
+                "before": {"policy_standing": event.standing_before},
+                "after": {"policy_standing": event.standing_after},
             },
+            label=lambda creator: f"@{creator.handle}",
         )
+        if done:
+            modeladmin.message_user(
+                request, _("%(action)s: %(count)d creator(s).") % {"action": label, "count": done}
+            )
 
-    action.short_description = label  # type: ignore[attr-defined]
-    action.__name__ = f"action_{service.__name__}"
-    return action
+    body.__name__ = f"action_{service.__name__}"
+    return reason_action(description=label, form_class=StandingReasonForm)(body)
 
 
 class StandingEventInline(admin.TabularInline):
@@ -131,9 +161,9 @@ class CreatorProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     inlines = [StandingEventInline]
     actions = [
-        _standing_action(creator_strike_add, _("Add a strike")),
-        _standing_action(creator_suspend, _("Suspend")),
-        _standing_action(creator_restore, _("Restore to good standing")),
+        _standing_action(creator_strike_add, _("Add a strike"), AuditAction.STRIKE),
+        _standing_action(creator_suspend, _("Suspend"), AuditAction.SUSPENSION),
+        _standing_action(creator_restore, _("Restore to good standing"), AuditAction.REINSTATEMENT),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

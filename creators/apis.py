@@ -4,13 +4,14 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -19,10 +20,17 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from common.api import parse
 from common.errors import ApplicationError
 from common.pagination import DefaultCursorPagination
+from common.schema import errors
 from creators.authentication import IsServiceToken, ServiceTokenAuthentication
 from creators.directory_cache import directory_cached
 from creators.enums import Niche, PostFormat
 from creators.ingestion import followers_ingest, posts_ingest
+from creators.login_lockout import (
+    login_failure_record,
+    login_lockout_message,
+    login_lockout_seconds_left,
+    login_success_record,
+)
 from creators.selectors import (
     creator_get_for_user,
     creator_get_public,
@@ -89,13 +97,45 @@ class PostSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- auth
 
 
+class LoginLocked(exceptions.APIException):
+    """429 login_locked, with Retry-After (DRF's handler sends `wait` as that header)."""
+
+    status_code = 429
+    default_code = "login_locked"
+
+    def __init__(self, seconds: int) -> None:
+        self.wait = seconds
+        super().__init__(detail=login_lockout_message(seconds=seconds), code="login_locked")
+
+
+@errors(401)
 class TokenObtainApi(TokenObtainPairView):
-    """Exchange email and password for a short access token and a rotating refresh token."""
+    """Exchange email and password for a short access token and a rotating refresh token.
+
+    Repeated failures for one email lock its logins for a while (creators.login_lockout):
+    429 login_locked with Retry-After, even with the right password.
+    """
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        email = email if isinstance(email, str) and email else None
+        if email and (seconds := login_lockout_seconds_left(email=email)):
+            raise LoginLocked(seconds)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:
+            if email and (seconds := login_failure_record(email=email)):
+                raise LoginLocked(seconds) from None
+            raise
+        if email:
+            login_success_record(email=email)
+        return response
 
+
+@errors(401)
 class TokenRefreshApi(TokenRefreshView):
     """A refresh token is single-use: it is rotated and the old one blacklisted."""
 
@@ -119,7 +159,7 @@ class LogoutApi(APIView):
             token.blacklist()
         except TokenError as exc:
             raise ApplicationError(
-                "The refresh token is invalid or already used.", code="invalid_token"
+                _("The refresh token is invalid or already used."), code="invalid_token"
             ) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -128,7 +168,7 @@ class SignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_scope = "signup"
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -191,13 +231,15 @@ class MeApi(APIView):
 
 class MyPostListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = DefaultCursorPagination  # paginated by hand; named for the schema
 
+    @errors(404)
     @extend_schema(responses=PostSerializer(many=True))
     def get(self, request: Request) -> Response:
         creator = creator_get_for_user(user=request.user)
         if creator is None:
             raise ApplicationError(
-                "You do not have a creator profile yet.", code="not_a_creator", status_code=404
+                _("You do not have a creator profile yet."), code="not_a_creator", status_code=404
             )
         paginator = DefaultCursorPagination()
         paginator.ordering = ("-published_at", "-id")
@@ -225,15 +267,15 @@ class CreatorListApi(APIView):
         errors: dict[str, list[str]] = {}
         if country := params.get("country"):
             if len(country) != 2 or not country.isalpha():
-                errors["country"] = ["Use a two-letter ISO country code."]
+                errors["country"] = [_("Use a two-letter ISO country code.")]
             filters["country"] = country
         for name, allowed in (("niche", Niche.values), ("format", PostFormat.values)):
             if value := params.get(name):
                 if value not in allowed:
-                    errors[name] = [f"Must be one of: {', '.join(allowed)}."]
+                    errors[name] = [_("Must be one of: %(choices)s.") % {"choices": ", ".join(allowed)}]
                 filters[name] = value
         if errors:
-            raise ApplicationError("Some fields are not valid.", code="invalid", fields=errors)
+            raise ApplicationError(_("Some fields are not valid."), code="invalid", fields=errors)
         return filters
 
     @extend_schema(
@@ -278,17 +320,28 @@ _INGEST_REPORT = inline_serializer(
 )
 
 
+class ServiceTokenThrottle(SimpleRateThrottle):
+    """THROTTLE_INGEST per service token: each pipeline has its own budget (a service token's
+    principal has no pk, so DRF's user throttles would put every pipeline in one bucket)."""
+
+    scope = "ingest"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        token = getattr(request.user, "token", None)
+        ident = f"token-{token.pk}" if token is not None else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class _IngestApi(APIView):
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [IsServiceToken]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "ingest"
+    throttle_classes = [ServiceTokenThrottle]
     rows_key = ""
 
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict) or self.rows_key not in request.data:
             raise ApplicationError(
-                f'The body must be {{"{self.rows_key}": [ ... ]}}.', code="malformed_batch"
+                _('The body must be {"%(key)s": [ ... ]}.') % {"key": self.rows_key}, code="malformed_batch"
             )
         report = self.ingest(rows=request.data[self.rows_key])
         return Response(report.as_dict())

@@ -1,13 +1,31 @@
 """Service tokens for machine clients: `Authorization: Token svc_…`."""
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
 from creators.models import ServiceToken
 from creators.services import service_token_hash
+
+
+class JWTAuthentication(SimpleJWTAuthentication):
+    """simplejwt's bearer tokens, and the signed-in user's language for the rest of the request.
+
+    PreferredLanguageMiddleware only sees session users: a JWT is read later, inside the DRF
+    view. Without this, a mobile user would get error messages in the language of the
+    Accept-Language header (or the default) instead of the one saved on their account.
+    """
+
+    def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
+        result = super().authenticate(request)
+        if result is not None and getattr(result[0], "preferred_language", ""):
+            translation.activate(result[0].preferred_language)
+            request._request.LANGUAGE_CODE = result[0].preferred_language
+        return result
 
 
 class ServiceTokenUser:
@@ -74,3 +92,9 @@ class ServiceTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": 'A service token created by staff in admin, sent as "Token svc_…".',
         }
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Describes our JWTAuthentication in the OpenAPI schema exactly like simplejwt's own."""
+
+    target_class = "creators.authentication.JWTAuthentication"

@@ -5,6 +5,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from creators.enums import Niche
+from creators.login_lockout import (
+    login_failure_record,
+    login_lockout_message,
+    login_lockout_seconds_left,
+    login_success_record,
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -18,11 +24,21 @@ class LoginForm(AuthenticationForm):
             self.cleaned_data["username"] = self.cleaned_data["username"].lower()
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if email and password:
+            # Locked emails are refused before the password is even checked (creators.login_lockout).
+            if seconds := login_lockout_seconds_left(email=email):
+                raise self.lockout_error(seconds)
             self.user_cache = authenticate(self.request, username=email, password=password)
             if self.user_cache is None:
+                if seconds := login_failure_record(email=email):
+                    raise self.lockout_error(seconds)
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
+            login_success_record(email=email)
         return self.cleaned_data
+
+    @staticmethod
+    def lockout_error(seconds: int) -> forms.ValidationError:
+        return forms.ValidationError(login_lockout_message(seconds=seconds), code="locked")
 
 
 class SignupForm(forms.Form):

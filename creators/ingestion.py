@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from creators.enums import COUNTER_FIELDS, PostFormat
@@ -90,13 +91,16 @@ def _text(row: dict, name: str, result: RowResult, *, max_length: int, required:
     value = row.get(name)
     if value is None or value == "":
         if required:
-            result.reject("missing_field", f"{name} is required.")
+            result.reject("missing_field", _("%(field)s is required.") % {"field": name})
         return None if required else ""
     if not isinstance(value, str):
-        result.reject("invalid_field", f"{name} must be a string.")
+        result.reject("invalid_field", _("%(field)s must be a string.") % {"field": name})
         return None
     if len(value) > max_length:
-        result.reject("invalid_field", f"{name} is longer than {max_length} characters.")
+        result.reject(
+            "invalid_field",
+            _("%(field)s is longer than %(max)d characters.") % {"field": name, "max": max_length},
+        )
         return None
     return value
 
@@ -104,11 +108,14 @@ def _text(row: dict, name: str, result: RowResult, *, max_length: int, required:
 def _moment(row: dict, name: str, result: RowResult) -> datetime | None:
     value = row.get(name)
     if value in (None, ""):
-        result.reject("missing_field", f"{name} is required.")
+        result.reject("missing_field", _("%(field)s is required.") % {"field": name})
         return None
     parsed = _iso_datetime(value) if isinstance(value, str) else None
     if parsed is None or timezone.is_naive(parsed):
-        result.reject("invalid_datetime", f"{name} must be an ISO 8601 date and time with a UTC offset.")
+        result.reject(
+            "invalid_datetime",
+            _("%(field)s must be an ISO 8601 date and time with a UTC offset.") % {"field": name},
+        )
         return None
     return parsed
 
@@ -130,17 +137,17 @@ def _counter(row: dict, name: str, result: RowResult, *, required: bool) -> int 
     value = row.get(name)
     if value is None:
         if required:
-            result.reject("missing_field", f"{name} is required.")
+            result.reject("missing_field", _("%(field)s is required.") % {"field": name})
             return None
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
-        result.reject("invalid_counter", f"{name} must be a whole number.")
+        result.reject("invalid_counter", _("%(field)s must be a whole number.") % {"field": name})
         return None
     if value < 0:
-        result.reject("negative_counter", f"{name} cannot be negative.")
+        result.reject("negative_counter", _("%(field)s cannot be negative.") % {"field": name})
         return None
     if value > MAX_BIGINT:
-        result.reject("invalid_counter", f"{name} is too large.")
+        result.reject("invalid_counter", _("%(field)s is too large.") % {"field": name})
         return None
     return value
 
@@ -148,7 +155,7 @@ def _counter(row: dict, name: str, result: RowResult, *, required: bool) -> int 
 def _flag(row: dict, name: str, result: RowResult) -> bool:
     value = row.get(name, False)
     if not isinstance(value, bool):
-        result.reject("invalid_boolean", f"{name} must be true or false.")
+        result.reject("invalid_boolean", _("%(field)s must be true or false.") % {"field": name})
         return False
     return value
 
@@ -157,17 +164,20 @@ def _unknown_fields(row: dict, allowed: frozenset[str], result: RowResult) -> No
     if allowed.issuperset(row):
         return  # the common case, without building a set
     for name in sorted(set(row) - allowed):
-        result.reject("unknown_field", f"{name} is not a known field.")
+        result.reject("unknown_field", _("%(field)s is not a known field.") % {"field": name})
 
 
 def _check_batch(rows: Any) -> Sequence[Any]:
     if not isinstance(rows, list):
-        raise ApplicationError("The body must be a JSON object with a list of rows.", code="malformed_batch")
+        raise ApplicationError(
+            _("The body must be a JSON object with a list of rows."), code="malformed_batch"
+        )
     if not rows:
-        raise ApplicationError("The batch is empty.", code="empty_batch")
+        raise ApplicationError(_("The batch is empty."), code="empty_batch")
     if len(rows) > settings.INGEST_MAX_BATCH:
         raise ApplicationError(
-            f"A batch holds at most {settings.INGEST_MAX_BATCH} rows; this one has {len(rows)}.",
+            _("A batch holds at most %(max)d rows; this one has %(count)d.")
+            % {"max": settings.INGEST_MAX_BATCH, "count": len(rows)},
             code="batch_too_large",
             status_code=413,
         )
@@ -205,7 +215,7 @@ class PostRow:
 def _parse_post_row(index: int, row: Any, now: datetime) -> tuple[RowResult, dict[str, Any] | None]:
     if not isinstance(row, dict):
         result = RowResult(index=index, key=None)
-        result.reject("row_not_object", "Each row must be a JSON object.")
+        result.reject("row_not_object", _("Each row must be a JSON object."))
         return result, None
     result = RowResult(
         index=index, key=row.get("external_id") if isinstance(row.get("external_id"), str) else None
@@ -225,18 +235,21 @@ def _parse_post_row(index: int, row: Any, now: datetime) -> tuple[RowResult, dic
         },
     }
     if parsed["format"] not in POST_FORMATS:
-        result.reject("unknown_format", f"format must be one of: {', '.join(PostFormat.values)}.")
+        result.reject(
+            "unknown_format",
+            _("format must be one of: %(choices)s.") % {"choices": ", ".join(PostFormat.values)},
+        )
     observed, published = parsed["observed_at"], parsed["published_at"]
     if observed and observed > now + CLOCK_SKEW:
-        result.reject("observed_in_future", "observed_at is in the future.")
+        result.reject("observed_in_future", _("observed_at is in the future."))
     if observed and published and observed < published:
-        result.reject("observed_before_published", "observed_at is before published_at.")
+        result.reject("observed_before_published", _("observed_at is before published_at."))
     counters = parsed["counters"]
     if (
         None not in (counters["invalid_views"], counters["views"])
         and counters["invalid_views"] > counters["views"]
     ):
-        result.reject("invalid_views_exceed_views", "invalid_views cannot exceed views.")
+        result.reject("invalid_views_exceed_views", _("invalid_views cannot exceed views."))
     return result, (None if result.errors else parsed)
 
 
@@ -253,10 +266,12 @@ def _resolve_rows(
     for result, parsed in candidates:
         creator_id = creator_ids.get(parsed["handle"].lower())
         if creator_id is None:
-            result.reject("unknown_creator", f"No creator has the handle {parsed['handle']!r}.")
+            result.reject(
+                "unknown_creator", _("No creator has the handle “%(handle)s”.") % {"handle": parsed["handle"]}
+            )
             continue
         if parsed["external_id"] in seen:
-            result.reject("duplicate_in_batch", "This post already appears earlier in the batch.")
+            result.reject("duplicate_in_batch", _("This post already appears earlier in the batch."))
             continue
         seen.add(parsed["external_id"])
         row = PostRow(
@@ -370,6 +385,9 @@ def _write_posts(rows: list[PostRow], now: datetime) -> dict[str, Stored]:
     """
     moment = connection.ops.adapt_datetimefield_value
     stored: dict[str, Stored] = {}
+    # Concurrent batches touching the same posts must lock them in one order, or the upserts
+    # deadlock (PostgreSQL then kills one batch with an error).
+    rows = sorted(rows, key=lambda r: r.external_id)
     with _bulk_cursor() as cursor:
         per_statement = len(rows) if connection.vendor == "postgresql" else SQLITE_ROWS_PER_STATEMENT
         for start in range(0, len(rows), per_statement):
@@ -434,7 +452,10 @@ def _report_writes(accepted: list[tuple[RowResult, PostRow]], stored: dict[str, 
             result.stored = stored[row.external_id].counters
         else:
             changed = [n for n in IMMUTABLE_POST_FIELDS if fixed[row.external_id][n] != getattr(row, n)]
-            result.reject("immutable_field_changed", f"Cannot change {', '.join(changed)} of a stored post.")
+            result.reject(
+                "immutable_field_changed",
+                _("Cannot change %(fields)s of a stored post.") % {"fields": ", ".join(changed)},
+            )
 
 
 # ---------------------------------------------------------------- followers
@@ -443,7 +464,7 @@ def _report_writes(accepted: list[tuple[RowResult, PostRow]], stored: dict[str, 
 def _parse_follower_row(index: int, row: Any, now: datetime) -> tuple[RowResult, dict[str, Any] | None]:
     if not isinstance(row, dict):
         result = RowResult(index=index, key=None)
-        result.reject("row_not_object", "Each row must be a JSON object.")
+        result.reject("row_not_object", _("Each row must be a JSON object."))
         return result, None
     result = RowResult(index=index, key=row.get("creator") if isinstance(row.get("creator"), str) else None)
     _unknown_fields(row, FOLLOWER_FIELDS, result)
@@ -453,7 +474,7 @@ def _parse_follower_row(index: int, row: Any, now: datetime) -> tuple[RowResult,
         "observed_at": _moment(row, "observed_at", result),
     }
     if parsed["observed_at"] and parsed["observed_at"] > now + CLOCK_SKEW:
-        result.reject("observed_in_future", "observed_at is in the future.")
+        result.reject("observed_in_future", _("observed_at is in the future."))
     return result, (None if result.errors else parsed)
 
 
@@ -473,7 +494,9 @@ def followers_ingest(*, rows: Any) -> IngestReport:
     for result, parsed in candidates:
         creator_id = creator_ids.get(parsed["handle"].lower())
         if creator_id is None:
-            result.reject("unknown_creator", f"No creator has the handle {parsed['handle']!r}.")
+            result.reject(
+                "unknown_creator", _("No creator has the handle “%(handle)s”.") % {"handle": parsed["handle"]}
+            )
             continue
         result.status = "recorded"
         snapshots.append(

@@ -6,19 +6,26 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
+from django.views.i18n import set_language
 
 from common.errors import ApplicationError
 from common.forms import form_save
+from common.security import rate_limit
 from creators.forms import AccountSettingsForm, CreatorEditForm, CreatorProfileForm, LoginForm, SignupForm
-from creators.selectors import creator_get_for_user, creator_get_public, post_list_for_creator
+from creators.home import PERIODS, creator_home_get, period_parse
+from creators.home_charts import SOURCE_COLOURS, earnings_chart_svg
+from creators.selectors import (
+    creator_get_for_user,
+    creator_get_public,
+    post_list_for_creator,
+    user_from_request,
+)
 from creators.services import (
     creator_become,
     creator_switch_to_professional,
@@ -26,6 +33,7 @@ from creators.services import (
     user_create,
     user_update,
 )
+from payments.enums import CommissionSource
 
 RECENT_POSTS = 12
 
@@ -35,9 +43,7 @@ def _language_cookie(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_LOGIN, method="POST", block=True), name="post"
-)
+@method_decorator(rate_limit(group="login", setting="RATELIMIT_LOGIN"), name="post")
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
@@ -48,7 +54,7 @@ class LoginView(auth_views.LoginView):
         return _language_cookie(response, form.get_user().preferred_language)
 
 
-@ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_SIGNUP, method="POST", block=True)
+@rate_limit(group="signup", setting="RATELIMIT_SIGNUP")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("creators:dashboard")
@@ -82,25 +88,41 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
-    """The language switcher: remembered in a cookie, and on the account when signed in."""
+    """The language switcher: Django's set_language (cookie, safe `next`), and the account's preference.
+
+    Saving it on the account matters: PreferredLanguageMiddleware lets a signed-in user's saved
+    language win over the cookie, so a switch that only set the cookie would not stick.
+    """
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         raise Http404
     if request.user.is_authenticated:
         user_update(user=request.user, preferred_language=language)
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return _language_cookie(HttpResponseRedirect(target), language)
+    if not request.POST.get("next"):
+        # Without `next`, set_language would fall back to the Referer; home is more predictable.
+        request.POST = request.POST.copy()
+        request.POST["next"] = "/"
+    return set_language(request)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    creator = creator_get_for_user(user=request.user)
-    posts = post_list_for_creator(creator=creator)[:RECENT_POSTS] if creator else []
-    return render(request, "creators/dashboard.html", {"creator": creator, "posts": posts})
+    """The creator home: earnings by source, balances and the next payout, a to-do list and the
+    first-run checklist (creators.home), then recent posts. Non-creators are invited to start."""
+    home = creator_home_get(user=user_from_request(request), days=period_parse(request.GET.get("days")))
+    if home is None:
+        return render(request, "creators/dashboard.html", {"creator": None})
+    posts = post_list_for_creator(creator=home.creator)[:RECENT_POSTS]
+    charts = [(series, earnings_chart_svg(series)) for series in home.earnings]
+    context = {
+        "creator": home.creator,
+        "home": home,
+        "charts": charts,
+        "periods": PERIODS,
+        "source_legend": [(value, label, SOURCE_COLOURS[value]) for value, label in CommissionSource.choices],
+        "posts": posts,
+    }
+    return render(request, "creators/dashboard.html", context)
 
 
 @login_required

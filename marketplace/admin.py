@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ApplicationError
+from audit.enums import AuditAction
+from common.admin_reason import ReasonForm, audited_each, reason_action
 from common.money import Money
 from creators.selectors import user_from_request
 from marketplace.models import (
@@ -60,11 +61,19 @@ class BrandAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["verify"]
 
-    @admin.action(description=_("Verify the selected brands"))
-    def verify(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
-        for brand in queryset:
-            brand_verify(brand=brand, staff=user_from_request(request))
-        self.message_user(request, _("%(count)d brands verified.") % {"count": queryset.count()})
+    @reason_action(description=_("Verify the selected brands"))
+    def verify(self, request: HttpRequest, queryset: QuerySet[Brand], form: ReasonForm) -> None:
+        done = audited_each(
+            self,
+            request,
+            queryset,
+            change=lambda brand: brand_verify(brand=brand, staff=user_from_request(request)),
+            action=AuditAction.BRAND_VERIFY,
+            reason=form.cleaned_data["reason"],
+            before=lambda brand: {"verified_at": brand.verified_at},
+            details=lambda brand, verified: {"after": {"verified_at": verified.verified_at}},
+        )
+        self.message_user(request, _("%(count)d brands verified.") % {"count": done})
 
 
 @admin.register(BrandMembership)
@@ -247,8 +256,12 @@ class DisputeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Resolve: split the remaining escrow as entered"))
-    def resolve(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
+    @reason_action(
+        description=_("Resolve: split the remaining escrow as entered"),
+        intro=_("The creator is paid the share entered on each dispute; the rest is refunded to the brand."),
+    )
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], form: ReasonForm) -> None:
+        reason = form.cleaned_data["reason"]
         for dispute in queryset.select_related("deal"):
             if dispute.creator_share_minor is None:
                 self.message_user(
@@ -257,16 +270,28 @@ class DisputeAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
                 continue
-            try:
-                dispute_resolve(
+            escrow = dispute.deal.escrow_remaining.amount_minor  # what the split shares out
+            done = audited_each(
+                self,
+                request,
+                [dispute],
+                change=lambda dispute: dispute_resolve(
                     dispute=dispute,
                     staff=user_from_request(request),
                     creator_share=Money(dispute.creator_share_minor, dispute.deal.currency),
                     note=dispute.resolution_note,
-                )
-            except ApplicationError as error:
-                self.message_user(request, f"{dispute}: {error.message}", messages.ERROR)
-            else:
+                ),
+                action=AuditAction.DISPUTE_SPLIT,
+                reason=reason,
+                details=lambda dispute, resolved, escrow=escrow: {
+                    "deal": dispute.deal_id,
+                    "currency": dispute.deal.currency,
+                    "escrow_remaining_minor": escrow,
+                    "creator_share_minor": resolved.creator_share_minor,
+                    "brand_refund_minor": escrow - resolved.creator_share_minor,
+                },
+            )
+            if done:
                 self.message_user(request, _("Dispute on deal %(id)s resolved.") % {"id": dispute.deal_id})
 
 

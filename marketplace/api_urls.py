@@ -1,6 +1,7 @@
 from django.urls import path
 
 from marketplace import apis
+from marketplace.brand_home_apis import BrandHomeApi
 
 app_name = "marketplace-api"
 
@@ -30,6 +31,7 @@ urlpatterns = [
         apis.BrandDashboardApi.as_view(),
         name="brand-dashboard",
     ),
+    path("marketplace/brands/<int:brand_id>/home/", BrandHomeApi.as_view(), name="brand-home"),
     path("marketplace/lists/<int:list_id>/entries/", apis.SavedListEntryApi.as_view(), name="list-entries"),
     path(
         "marketplace/lists/<int:list_id>/entries/<int:listing_id>/",

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +22,7 @@ from common.api import money_data, parse
 from common.errors import ApplicationError
 from common.money import Money
 from common.pagination import DefaultCursorPagination, DefaultPageNumberPagination
+from common.security import OfferCreateThrottle
 from creators.enums import PostFormat
 from creators.selectors import user_from_request
 from marketplace import selectors
@@ -67,6 +68,29 @@ class BrandOutput(serializers.Serializer):
         return brand.logo.url if brand.logo else None
 
 
+class ListingRatesOutput(serializers.Serializer):
+    """A listing's price per post format in minor units of its currency (null: not offered)."""
+
+    reel = serializers.IntegerField(allow_null=True)
+    carousel = serializers.IntegerField(allow_null=True)
+    standard = serializers.IntegerField(allow_null=True)
+    currency = serializers.CharField()
+
+
+class DealThreadItemOutput(serializers.Serializer):
+    """One step of a deal's thread (selectors.deal_thread): a message or an event."""
+
+    type = serializers.ChoiceField(choices=["message", "event"])
+    at = serializers.DateTimeField()
+    side = serializers.CharField(required=False, help_text="Messages only.")
+    author = serializers.CharField(required=False, help_text="Messages only.")
+    body = serializers.CharField(required=False, help_text="Messages only.")
+    kind = serializers.CharField(required=False, help_text="Events only.")
+    label = serializers.CharField(required=False, help_text="Events only.")
+    actor = serializers.CharField(required=False, help_text="Events only.")
+    data = serializers.DictField(required=False, help_text="Events only.")
+
+
 class ListingRowOutput(serializers.Serializer):
     """One search result (a plain row, see selectors.SEARCH_FIELDS); the schema of listing_row_data()."""
 
@@ -83,6 +107,7 @@ class ListingRowOutput(serializers.Serializer):
     rates = serializers.SerializerMethodField()
     rating_average = serializers.SerializerMethodField()
 
+    @extend_schema_field(ListingRatesOutput)
     def get_rates(self, row: dict) -> dict[str, int | None]:
         return {fmt: row[f"rate_{fmt}_minor"] for fmt in PostFormat.values} | {"currency": row["currency"]}
 
@@ -411,7 +436,17 @@ class CreatorSearchApi(APIView):
         offset = serializers.IntegerField(required=False, min_value=0, max_value=10_000, default=0)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
-    @extend_schema(parameters=[FilterSerializer], responses=ListingRowOutput(many=True))
+    @extend_schema(
+        operation_id="marketplace_creators_list",  # a page object, not a list: name it as one
+        parameters=[FilterSerializer],
+        responses=inline_serializer(
+            "ListingSearchPage",
+            fields={
+                "results": ListingRowOutput(many=True),
+                "next_offset": serializers.IntegerField(allow_null=True),
+            },
+        ),
+    )
     def get(self, request: Request) -> HttpResponse:
         # Offset paging without COUNT(*): counting 100k matching rows on every search would cost
         # more than the search; "next_offset" is null on the last page. The rendered page is
@@ -451,7 +486,7 @@ class PriceStatsApi(APIView):
         data = parse(self.FilterSerializer, request.query_params)
         stats = selectors.price_percentiles(**data)
         if stats is None:
-            return Response({"available": False, "reason": "fewer than 5 deals"})
+            return Response({"available": False, "reason": _("fewer than 5 deals")})
         return Response({"available": True, **(_stats_data(stats) or {})})
 
 
@@ -516,6 +551,8 @@ class SavedListEntryDeleteApi(APIView):
 class CampaignOpenListApi(APIView):
     """Public campaigns open to the signed-in creator."""
 
+    pagination_class = DefaultPageNumberPagination  # paginated by _page(); named for the schema
+
     @extend_schema(responses=CampaignOutput(many=True))
     def get(self, request: Request) -> Response:
         creator = getattr(_user(request), "creator_profile", None)
@@ -526,6 +563,8 @@ class CampaignOpenListApi(APIView):
 
 
 class BrandCampaignListCreateApi(APIView):
+    pagination_class = DefaultPageNumberPagination  # paginated by _page(); named for the schema
+
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=140)
         description = serializers.CharField(max_length=5000)
@@ -570,6 +609,8 @@ class CampaignDetailApi(APIView):
 
 
 class CampaignApplyApi(APIView):
+    throttle_classes = [OfferCreateThrottle]
+
     class InputSerializer(serializers.Serializer):
         amount_minor = serializers.IntegerField()
         currency = serializers.CharField(max_length=3)
@@ -592,6 +633,8 @@ class CampaignApplyApi(APIView):
 
 
 class OfferSendApi(APIView):
+    throttle_classes = [OfferCreateThrottle]
+
     class InputSerializer(serializers.Serializer):
         listing_id = serializers.IntegerField()
         campaign_id = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -628,6 +671,8 @@ class OfferSendApi(APIView):
 
 
 class NegotiationListApi(APIView):
+    pagination_class = DefaultPageNumberPagination  # paginated by _page(); named for the schema
+
     @extend_schema(responses=NegotiationSummaryOutput(many=True))
     def get(self, request: Request) -> Response:
         qs = selectors.negotiation_list_for_user(user=_user(request)).prefetch_related("offers")
@@ -642,6 +687,8 @@ class NegotiationDetailApi(APIView):
 
 
 class OfferCounterApi(APIView):
+    throttle_classes = [OfferCreateThrottle]
+
     class InputSerializer(serializers.Serializer):
         amount_minor = serializers.IntegerField()
         currency = serializers.CharField(max_length=3)
@@ -686,6 +733,8 @@ class OfferDeclineApi(APIView):
 
 
 class DealListApi(APIView):
+    pagination_class = DefaultCursorPagination  # paginated by _page(); named for the schema
+
     @extend_schema(responses=DealOutput(many=True))
     def get(self, request: Request) -> Response:
         return _page(
@@ -751,7 +800,7 @@ class DealMessageApi(APIView):
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=5000)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=DealThreadItemOutput(many=True))
     def get(self, request: Request, deal_id: int) -> Response:
         deal = selectors.deal_get_for_user(deal_id=deal_id, user=_user(request))
         return Response(selectors.deal_thread(deal=deal))

@@ -351,7 +351,11 @@ class Deal(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Deal {self.pk}: {self.brand} × {self.creator}"
+        return _("Deal %(id)s: %(brand)s × %(creator)s") % {
+            "id": self.pk,
+            "brand": self.brand,
+            "creator": self.creator,
+        }
 
     @property
     def amount(self) -> Money:
@@ -460,7 +464,10 @@ class Dispute(TimeStampedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Dispute on deal {self.deal_id} ({self.status})"
+        return _("Dispute on deal %(id)s (%(status)s)") % {
+            "id": self.deal_id,
+            "status": self.get_status_display(),
+        }
 
 
 class Rating(models.Model):

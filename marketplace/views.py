@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 from common.errors import ApplicationError, NotFoundError
 from common.forms import form_save
 from common.money import Money
+from common.security import rate_limit
 from creators.selectors import post_list_for_creator, user_from_request
 from marketplace import selectors
 from marketplace.access import brand_role_of, side_of
+from marketplace.brand_home import brand_home_get
 from marketplace.enums import BrandRole, DealStatus, Side
 from marketplace.forms import (
     ApplyForm,
@@ -48,6 +50,8 @@ from marketplace.services import listings as listing_services
 from marketplace.services import negotiations as negotiation_services
 
 SEARCH_LIMIT = 50
+# Offers, counter-offers and applications share one budget per user (POSTs only).
+_offer_limit = rate_limit(group="offer-create", setting="RATELIMIT_OFFER_CREATE", key="user_or_ip")
 
 
 def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -143,6 +147,8 @@ def brand_dashboard(request: HttpRequest, brand_id: int) -> HttpResponse:
         "invite_form": invite,
         "list_form": SavedListForm(),
         "logo_form": BrandLogoForm(),
+        # The brand home (marketplace.brand_home): spend, deals needing action, affiliate sales.
+        "home": brand_home_get(brand=brand),
         **selectors.brand_dashboard(brand=brand),
     }
     return render(request, "marketplace/brand_dashboard.html", context)
@@ -222,6 +228,7 @@ def discover(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 @_not_found_as_404
+@_offer_limit
 def creator_profile(request: HttpRequest, brand_id: int, listing_id: int) -> HttpResponse:
     user = user_from_request(request)
     brand = selectors.brand_get_for_member(brand_id=brand_id, user=user)
@@ -301,6 +308,7 @@ def campaign_new(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 @_not_found_as_404
+@_offer_limit
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = user_from_request(request)
     campaign = selectors.campaign_get_visible(campaign_id=campaign_id, user=user)
@@ -397,6 +405,7 @@ def listing_edit(request: HttpRequest) -> HttpResponse:
 
 
 @_not_found_as_404
+@_offer_limit
 def negotiation_detail(request: HttpRequest, negotiation_id: int) -> HttpResponse:
     user = user_from_request(request)
     negotiation = selectors.negotiation_get_for_user(negotiation_id=negotiation_id, user=user)

@@ -10,7 +10,9 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.enums import AuditAction
 from common.admin import ReadOnlyAdminMixin
+from common.admin_reason import AuditedChangeAdminMixin, ReasonForm, audited_each, reason_action
 from common.errors import ApplicationError
 from payments.enums import ReconciliationStatus
 from payments.models import (
@@ -38,7 +40,7 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=party"]
     ordering = ["party", "kind", "currency"]
 
-    @admin.display(description="balance", ordering="balance_minor")
+    @admin.display(description=_("balance"), ordering="balance_minor")
     def balance_display(self, account: LedgerAccount) -> str:
         return str(account.balance)
 
@@ -53,7 +55,7 @@ class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("account")
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount_display(self, entry: LedgerEntry) -> str:
         return str(entry.amount)
 
@@ -78,7 +80,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["transaction", "account"]
     show_full_result_count = False
 
-    @admin.display(description="amount", ordering="amount_minor")
+    @admin.display(description=_("amount"), ordering="amount_minor")
     def amount_display(self, entry: LedgerEntry) -> str:
         return str(entry.amount)
 
@@ -96,15 +98,21 @@ def _run_each(
             service(obj)
             done += 1
         except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            # Translators: an admin message about one row, e.g. "Payout 12: The account is not ready."
+            message = _("%(object)s: %(error)s") % {"object": obj, "error": exc.message}
+            modeladmin.message_user(request, message, messages.ERROR)
     if done:
         modeladmin.message_user(request, _("%(label)s: %(count)d done.") % {"label": label, "count": done})
 
 
 @admin.register(CommissionRule)
-class CommissionRuleAdmin(admin.ModelAdmin):
+class CommissionRuleAdmin(AuditedChangeAdminMixin, admin.ModelAdmin):
     """Rules are edited by staff. Once a rule has taken effect only its end and note can change:
-    a new rate is a new rule with its own start, so what was charged stays explained."""
+    a new rate is a new rule with its own start, so what was charged stays explained.
+    Every add, change and delete asks for a reason and is kept in the audit log."""
+
+    audit_action = AuditAction.COMMISSION_RULE_CHANGE
+    audit_fields = ("source", "country", "rate_bps", "effective_from", "effective_to", "note")
 
     list_display = ["source", "country", "rate_bps", "effective_from", "effective_to", "note", "created_by"]
     list_filter = ["source", "country"]
@@ -220,17 +228,30 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=party", "stripe_transfer_id", "stripe_payout_id", "run_key"]
     actions = ["retry"]
 
-    @admin.action(description=_("Retry the selected failed payouts"))
-    def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
+    @reason_action(
+        description=_("Retry the selected failed payouts"),
+        intro=_("Each failed payout is issued again, for the same amount, from the available balance."),
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[Payout], form: ReasonForm) -> None:
         from payments.payouts import payout_retry
 
-        _run_each(
+        done = audited_each(
             self,
             request,
             queryset,
-            lambda payout: payout_retry(payout=payout, actor=request.user),
-            str(_("Retry")),
+            change=lambda payout: payout_retry(payout=payout, actor=request.user),
+            action=AuditAction.PAYOUT_RETRY,
+            reason=form.cleaned_data["reason"],
+            before=lambda payout: {"status": payout.status},
+            details=lambda payout, retry: {
+                "party": payout.party,
+                "amount_minor": retry.amount_minor,
+                "currency": retry.currency,
+                "retry_payout": retry.pk,
+            },
         )
+        if done:
+            self.message_user(request, _("%(label)s: %(count)d done.") % {"label": _("Retry"), "count": done})
 
 
 @admin.register(WebhookEvent)

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -167,7 +168,9 @@ class PayoutOnboardingApi(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         if not user_from_request(request).is_creator:
-            raise ApplicationError("Only creators can set up payouts.", code="not_a_creator", status_code=403)
+            raise ApplicationError(
+                _("Only creators can set up payouts."), code="not_a_creator", status_code=403
+            )
         site = settings.SITE_URL.rstrip("/")
         url = onboarding_link_create(
             user=user_from_request(request),

@@ -54,7 +54,7 @@ def commission_rule_pick(
     if not matching:
         raise ApplicationError(
             _("No commission rule is in force for %(source)s in %(country)s on %(at)s.")
-            % {"source": source, "country": country or "any country", "at": at.isoformat()},
+            % {"source": source, "country": country or _("any country"), "at": at.isoformat()},
             code="no_commission_rule",
         )
     return max(matching, key=lambda rule: (rule.country != "", rule.effective_from, rule.pk or 0))

@@ -339,13 +339,22 @@ def balance_retrieve(*, account_id: str | None = None) -> stripe.Balance:
 
 def webhook_event_construct(*, payload: bytes, signature: str) -> stripe.Event:
     """Verify a webhook's signature on its raw body and parse it. Refuses everything when no
-    secret is configured: an unverifiable event must never move money."""
-    secret = settings.STRIPE_WEBHOOK_SECRET
-    if not secret:
+    secret is configured: an unverifiable event must never move money.
+
+    Stripe signs the platform's own events and its connected accounts' events (account updates,
+    payouts to their banks) on two endpoints with two secrets; either may sign a delivery here."""
+    secrets = [s for s in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET) if s]
+    if not secrets:
         raise ApplicationError(
             _("Webhooks are not configured."), code="webhook_secret_missing", status_code=400
         )
-    try:
-        return stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
-        raise ApplicationError(_("The webhook signature is not valid."), code="invalid_signature") from exc
+    for secret in secrets:
+        try:
+            return stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError as exc:
+            raise ApplicationError(
+                _("The webhook signature is not valid."), code="invalid_signature"
+            ) from exc
+    raise ApplicationError(_("The webhook signature is not valid."), code="invalid_signature")

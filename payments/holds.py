@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from common.money import Money
@@ -87,10 +88,15 @@ def hold_release(*, hold: Hold, now: datetime) -> LedgerTransaction | None:
 def _hold_lock(origin: LedgerTransaction, party: str) -> Hold:
     hold = Hold.objects.select_for_update().filter(origin=origin, party=party).first()
     if hold is None:
-        raise ApplicationError(f"No hold of {party} on {origin.reference}.", code="hold_not_found")
+        raise ApplicationError(
+            _("No hold of %(party)s on %(reference)s.") % {"party": party, "reference": origin.reference},
+            code="hold_not_found",
+        )
     if hold.released_at is not None:
         raise ApplicationError(
-            f"The hold of {party} on {origin.reference} was already released.", code="hold_released"
+            _("The hold of %(party)s on %(reference)s was already released.")
+            % {"party": party, "reference": origin.reference},
+            code="hold_released",
         )
     return hold
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from common.models import TimeStampedModel
@@ -146,7 +147,7 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_entry_amount_not_zero"),
         ]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount}"
@@ -172,9 +173,11 @@ class CommissionRule(models.Model):
 
     source = models.CharField(max_length=32, choices=CommissionSource.choices)
     country = models.CharField(
-        max_length=2, blank=True, help_text="Two-letter code; blank for every country."
+        max_length=2, blank=True, help_text=_("Two-letter code; blank for every country.")
     )
-    rate_bps = models.PositiveIntegerField(help_text="Basis points: 10% is 1000.")
+    # The "%" is a percent sign, not a placeholder: translators may write "10 %".
+    # xgettext:no-python-format
+    rate_bps = models.PositiveIntegerField(help_text=_("Basis points: 10% is 1000."))
     effective_from = models.DateTimeField()
     effective_to = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -255,7 +258,7 @@ class Payment(TimeStampedModel):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     country = models.CharField(
-        max_length=2, blank=True, help_text="Where the sale happened, for commission rules."
+        max_length=2, blank=True, help_text=_("Where the sale happened, for commission rules.")
     )
     splits = models.JSONField(default=list)
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
@@ -302,12 +305,16 @@ class Hold(models.Model):
     release reduce what the hold still holds (`refunded_minor`); the release moves the rest.
     """
 
-    party = models.CharField(max_length=64, db_index=True)
+    # Indexes cost every settlement's inserts: party gets a plain one (Meta; db_index would add a
+    # LIKE index nothing uses), origin none of its own (the unique constraint below leads with it).
+    party = models.CharField(max_length=64)
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     refunded_minor = models.BigIntegerField(default=0)
     source = models.CharField(max_length=32, choices=CommissionSource.choices)
-    origin = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="holds")
+    origin = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="holds", db_index=False
+    )
     release_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
     release = models.OneToOneField(
@@ -318,6 +325,7 @@ class Hold(models.Model):
         ordering = ["release_at", "id"]
         indexes = [
             models.Index(fields=["release_at"], condition=Q(released_at__isnull=True), name="hold_due"),
+            models.Index(fields=["party"], name="hold_party"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -377,7 +385,7 @@ class Payout(TimeStampedModel):
     connected_account = models.ForeignKey(ConnectedAccount, on_delete=models.PROTECT, related_name="payouts")
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
-    run_key = models.CharField(max_length=40, help_text="The payout run that made it, e.g. 2026-11-22.")
+    run_key = models.CharField(max_length=40, help_text=_("The payout run that made it, e.g. 2026-11-22."))
     status = models.CharField(max_length=20, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
     reserve = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="reserved_payout"
@@ -423,10 +431,10 @@ class WebhookEvent(models.Model):
     stripe_event_id = models.CharField(max_length=80, unique=True)
     type = models.CharField(max_length=80, db_index=True)
     account = models.CharField(
-        max_length=64, blank=True, help_text="The connected account, for Connect events."
+        max_length=64, blank=True, help_text=_("The connected account, for Connect events.")
     )
     payload = models.JSONField()
-    stripe_created = models.DateTimeField(help_text="When Stripe created the event.")
+    stripe_created = models.DateTimeField(help_text=_("When Stripe created the event."))
     status = models.CharField(
         max_length=20, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED
     )
@@ -450,7 +458,7 @@ class ReconciliationReport(models.Model):
     status = models.CharField(
         max_length=20, choices=ReconciliationStatus.choices, default=ReconciliationStatus.RUNNING
     )
-    checked = models.JSONField(default=dict, blank=True, help_text="What was checked, with counts.")
+    checked = models.JSONField(default=dict, blank=True, help_text=_("What was checked, with counts."))
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -199,7 +199,7 @@ def _transfer_send(payout: Payout) -> Payout:
         return payout_fail(
             payout=payout,
             code=PayoutErrorCode.ACCOUNT_NOT_READY,
-            message="The Stripe account is not ready to receive money.",
+            message=_("The Stripe account is not ready to receive money."),
         )
     try:
         transfer = gateway.transfer_create(payout=payout)
@@ -403,7 +403,7 @@ def handle_transfer_reversed(event: WebhookEvent, data: dict) -> None:
     payout_fail(
         payout=payout,
         code=PayoutErrorCode.TRANSFER_REVERSED,
-        message="The transfer to the Stripe account was reversed.",
+        message=_("The transfer to the Stripe account was reversed."),
     )
 
 

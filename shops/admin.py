@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from audit.enums import AuditAction
 from common.admin import ReadOnlyAdminMixin
+from common.admin_reason import ReasonForm, audited_each, reason_action
 from common.errors import ApplicationError
 from payments.models import LedgerEntry
 from shops.enums import ShopStatus
@@ -29,14 +31,21 @@ from shops.orders import order_refund
 from shops.services import discount_code_validate, shop_set_status
 
 
-def _set_status(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str) -> None:
-    done = 0
-    for shop in queryset:
-        try:
-            shop_set_status(shop=shop, status=status, actor=request.user)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{shop.slug}: {exc.message}", messages.ERROR)
+def _set_status(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, status: str, reason: str
+) -> None:
+    """Close or reopen each shop with its audit entry (shop_close / shop_reopen)."""
+    done = audited_each(
+        modeladmin,
+        request,
+        queryset,
+        change=lambda shop: shop_set_status(shop=shop, status=status, actor=request.user),
+        action=AuditAction.SHOP_CLOSE if status == ShopStatus.CLOSED else AuditAction.SHOP_REOPEN,
+        reason=reason,
+        before=lambda shop: {"status": shop.status},
+        details=lambda shop, result: {"after": {"status": result.status}},
+        label=lambda shop: shop.slug,
+    )
     if done:
         modeladmin.message_user(
             request, _("%(count)d shop(s) are now %(status)s.") % {"count": done, "status": status}
@@ -65,13 +74,13 @@ class ShopAdmin(admin.ModelAdmin):
         # Creators open shops through shop_create(), which sets the owner's ledger party.
         return False
 
-    @admin.action(description=_("Close the selected shops"))
-    def close_shops(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(self, request, queryset, ShopStatus.CLOSED)
+    @reason_action(description=_("Close the selected shops"))
+    def close_shops(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        _set_status(self, request, queryset, ShopStatus.CLOSED, form.cleaned_data["reason"])
 
-    @admin.action(description=_("Reopen the selected shops"))
-    def reopen_shops(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_status(self, request, queryset, ShopStatus.OPEN)
+    @reason_action(description=_("Reopen the selected shops"))
+    def reopen_shops(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        _set_status(self, request, queryset, ShopStatus.OPEN, form.cleaned_data["reason"])
 
 
 class ProductVariantInline(admin.TabularInline):
@@ -258,17 +267,35 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return _("Not settled yet.")
         return format_html("<table><tbody>{}</tbody></table>", rows)
 
-    @admin.action(description=_("Refund the selected orders in full (as staff)"))
-    def refund_in_full(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = 0
-        for order in queryset:
-            try:
-                order_refund(
-                    order=order, actor=request.user, quantities=None, reason="staff refund", as_staff=True
-                )
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+    @reason_action(
+        description=_("Refund the selected orders in full (as staff)"),
+        intro=_("The buyers are refunded what is left of each order and emailed."),
+    )
+    def refund_in_full(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        reason = form.cleaned_data["reason"]
+        done = audited_each(
+            self,
+            request,
+            queryset,
+            change=lambda order: order_refund(
+                # Refund.reason holds 200 characters; the audit entry keeps the whole reason.
+                order=order,
+                actor=request.user,
+                quantities=None,
+                reason=reason[:200],
+                as_staff=True,
+            ),
+            action=AuditAction.REFUND,
+            reason=reason,
+            before=lambda order: {"status": order.status, "refunded_minor": order.refunded_minor},
+            details=lambda order, refund: {
+                "amount_minor": refund.amount_minor,
+                "currency": refund.currency,
+                "refund": refund.pk,
+                "after": {"status": order.status, "refunded_minor": order.refunded_minor},
+            },
+            label=lambda order: order.number,
+        )
         if done:
             self.message_user(request, _("%(count)d order(s) refunded in full.") % {"count": done})
 

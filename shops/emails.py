@@ -2,9 +2,12 @@
 
 Each function takes ids, is called on transaction commit by the service that changed the order,
 renders plain-text templates (templates/shops/email/) in the recipient's language and sends
-through Django's mail backend (the console in development, locmem in tests).
+through Django's mail backend (the console in development, locmem in tests). People with an
+account are told through notifications.notify() (their notification centre and email preferences).
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from common.money import Money, format_money
+from notifications.enums import NotificationType
+from notifications.services import notify
 from shops.models import Order
 
 
@@ -54,6 +59,24 @@ def _sellers(order: Order) -> list[Any]:
     return [user for user in users if user.is_active and user.email]
 
 
+def _to_buyer(
+    order: Order, type: NotificationType, send: Callable[[], None], *, key: str = "", **params: Any
+) -> None:
+    """A guest (no account) gets the email alone; a buyer with an account gets it through notify():
+    in their notification centre too, and by email unless they turned that type off."""
+    if order.buyer is None:
+        send()
+        return
+    notify(
+        user=order.buyer,
+        type=type,
+        params={"number": order.number, "shop": order.shop.name, **params},
+        url=reverse("shop-order", kwargs={"number": order.number}),
+        key=key,
+        send_email=send,
+    )
+
+
 def _buyer_language(order: Order) -> str:
     return getattr(order.buyer, "preferred_language", "") if order.buyer else ""
 
@@ -78,7 +101,8 @@ def order_paid_send(order_id: int) -> None:
             "order_url": order_url(order),
             "downloads": downloads,
         }
-    _send("order_confirmation", order.email, language, context)
+    send = partial(_send, "order_confirmation", order.email, language, context)
+    _to_buyer(order, NotificationType.ORDER_CONFIRMED, send, key=f"order:{order.pk}:paid")
     for seller in _sellers(order):
         seller_language = getattr(seller, "preferred_language", "")
         with translation.override(seller_language or settings.LANGUAGE_CODE):
@@ -88,13 +112,33 @@ def order_paid_send(order_id: int) -> None:
                 "total": format_money(order.total),
                 "dashboard_url": _site(reverse("shops:order-detail", kwargs={"number": order.number})),
             }
-        _send("new_order", seller.email, seller_language, seller_context)
+        notify(
+            user=seller,
+            type=NotificationType.NEW_ORDER,
+            params={
+                "number": order.number,
+                "shop": order.shop.name,
+                "total_minor": order.total_minor,
+                "currency": order.currency,
+            },
+            url=reverse("shops:order-detail", kwargs={"number": order.number}),
+            key=f"order:{order.pk}:new",
+            send_email=partial(_send, "new_order", seller.email, seller_language, seller_context),
+        )
 
 
 def order_shipped_send(order_id: int) -> None:
     order = _order(order_id)
     context = {"order": order, "carrier": order.get_carrier_display(), "order_url": order_url(order)}
-    _send("order_shipped", order.email, _buyer_language(order), context)
+    send = partial(_send, "order_shipped", order.email, _buyer_language(order), context)
+    _to_buyer(
+        order,
+        NotificationType.ORDER_SHIPPED,
+        send,
+        key=f"order:{order.pk}:shipped",
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+    )
 
 
 def order_refunded_send(order_id: int, amount_minor: int, *, sold_out: bool = False) -> None:
@@ -103,4 +147,13 @@ def order_refunded_send(order_id: int, amount_minor: int, *, sold_out: bool = Fa
     with translation.override(language or settings.LANGUAGE_CODE):
         amount = format_money(Money(amount_minor, order.currency))
     context = {"order": order, "amount": amount, "sold_out": sold_out, "order_url": order_url(order)}
-    _send("order_refunded", order.email, language, context)
+    send = partial(_send, "order_refunded", order.email, language, context)
+    # No key: two refunds of one order may have the same amount, and each deserves its notice.
+    _to_buyer(
+        order,
+        NotificationType.ORDER_REFUNDED,
+        send,
+        amount_minor=amount_minor,
+        currency=order.currency,
+        sold_out=sold_out,
+    )

@@ -78,9 +78,9 @@ class ShippingCarrier(models.TextChoices):
     USPS = "usps", "USPS"
     FEDEX = "fedex", "FedEx"
     DHL = "dhl", "DHL"
-    LA_POSTE = "la_poste", "La Poste"
-    JAPAN_POST = "japan_post", "Japan Post"
-    YAMATO = "yamato", "Yamato"
-    KOREA_POST = "korea_post", "Korea Post"
-    CJ = "cj", "CJ Logistics"
+    LA_POSTE = "la_poste", _("La Poste")
+    JAPAN_POST = "japan_post", _("Japan Post")
+    YAMATO = "yamato", _("Yamato")
+    KOREA_POST = "korea_post", _("Korea Post")
+    CJ = "cj", _("CJ Logistics")
     OTHER = "other", _("Other")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +57,12 @@ class VariantForm(forms.Form):
     price = forms.CharField(
         label=_("Price override (optional)"), max_length=32, required=False, help_text=PRICE_HELP
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The product page shows this form below ProductForm, which also has a "price" field:
+        # ids of their own keep each label tied to its own input.
+        kwargs.setdefault("auto_id", "id_variant_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_price(self) -> str | None:
         return self.cleaned_data["price"].strip() or None

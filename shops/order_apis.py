@@ -28,6 +28,8 @@ from common.api import MoneyField, MoneySerializer, money_data, parse
 from common.errors import ApplicationError
 from common.money import Money
 from common.pagination import DefaultCursorPagination
+from common.schema import errors
+from creators.models import User
 from creators.selectors import user_from_request
 from payments.gateway import StripeTemporaryError
 from payments.idempotency import idempotent
@@ -202,9 +204,10 @@ def _seller_order(request: Request, number: str) -> Order:
     return order_get_for_seller(user=user_from_request(request), number=number)
 
 
-def _seller_detail(order: Order) -> dict[str, Any]:
-    # Read again: prefetched lines and the instance's fields are stale after a write.
-    fresh = order_get_for_seller(user=order.shop.creator.user, number=order.number)  # type: ignore[union-attr]
+def _seller_detail(order: Order, user: User) -> dict[str, Any]:
+    # Read again: prefetched lines and the instance's fields are stale after a write. Read as the
+    # seller who asked (a brand shop has no creator, and its managers are sellers too).
+    fresh = order_get_for_seller(user=user, number=order.number)
     return SellerOrderDetailSerializer(fresh).data
 
 
@@ -299,6 +302,7 @@ class CheckoutResponseSerializer(OrderSerializer):
 
 class OrderListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = OrderPagination  # paginated by hand; named for the schema
 
     class InputSerializer(serializers.Serializer):
         shop = serializers.SlugField(help_text="The shop to buy from (one order per shop).")
@@ -340,6 +344,7 @@ class OrderListCreateApi(APIView):
         )
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
+    @errors(404)
     @extend_schema(
         request=InputSerializer,
         responses={201: CheckoutResponseSerializer},
@@ -500,6 +505,7 @@ class OrderDownloadsApi(APIView):
 
 class SellerOrderListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = OrderPagination  # paginated by hand; named for the schema
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
@@ -525,7 +531,7 @@ class SellerOrderDetailApi(APIView):
 
     @extend_schema(responses=SellerOrderDetailSerializer)
     def get(self, request: Request, number: str) -> Response:
-        return Response(_seller_detail(_seller_order(request, number)))
+        return Response(_seller_detail(_seller_order(request, number), user_from_request(request)))
 
 
 class SellerOrderShipApi(APIView):
@@ -539,9 +545,10 @@ class SellerOrderShipApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=SellerOrderDetailSerializer)
     def post(self, request: Request, number: str) -> Response:
+        order = _seller_order(request, number)  # another seller's order is 404, whatever the body
         data = parse(self.InputSerializer, request.data)
-        order = order_ship(order=_seller_order(request, number), actor=user_from_request(request), **data)
-        return Response(_seller_detail(order))
+        order = order_ship(order=order, actor=user_from_request(request), **data)
+        return Response(_seller_detail(order, user_from_request(request)))
 
 
 class SellerOrderDeliverApi(APIView):
@@ -550,7 +557,7 @@ class SellerOrderDeliverApi(APIView):
     @extend_schema(request=None, responses=SellerOrderDetailSerializer)
     def post(self, request: Request, number: str) -> Response:
         order = order_mark_delivered(order=_seller_order(request, number), actor=user_from_request(request))
-        return Response(_seller_detail(order))
+        return Response(_seller_detail(order, user_from_request(request)))
 
 
 class RefundSerializer(serializers.Serializer):
@@ -610,7 +617,10 @@ class SellerOrderRefundApi(APIView):
             restock=data["restock"],
             reason=data.get("reason", ""),
         )
-        body = {"refund": RefundSerializer(refund).data, "order": _seller_detail(order)}
+        body = {
+            "refund": RefundSerializer(refund).data,
+            "order": _seller_detail(order, user_from_request(request)),
+        }
         return Response(body, status=201)
 
     def _quantities(self, lines: list[dict[str, Any]] | None) -> dict[int, int] | None:
@@ -676,6 +686,7 @@ class DiscountCodeListCreateApi(APIView):
     class Pagination(DefaultCursorPagination):
         ordering = ("-created_at", "-id")
 
+    @errors(404)
     @extend_schema(responses=DiscountCodeSerializer(many=True))
     def get(self, request: Request) -> Response:
         _seller_shop(request)
@@ -684,6 +695,7 @@ class DiscountCodeListCreateApi(APIView):
         page = paginator.paginate_queryset(codes, request, self)
         return paginator.get_paginated_response(DiscountCodeSerializer(page, many=True).data)
 
+    @errors(404)
     @extend_schema(request=InputSerializer, responses={201: DiscountCodeSerializer})
     def post(self, request: Request) -> Response:
         shop = _seller_shop(request)

@@ -128,7 +128,10 @@ class DiscountCodeCreateForm(forms.Form):
         choices=[(DiscountKind.PERCENT, _("Percent off")), (DiscountKind.FIXED, _("Amount off"))],
     )
     value = forms.CharField(
-        label=_("Value"), max_length=32, help_text=_('"10" for 10 % off, or an amount such as "5.00".')
+        label=_("Value"),
+        max_length=32,
+        # xgettext:no-python-format
+        help_text=_('"10" for 10 % off, or an amount such as "5.00".'),
     )
     minimum_order_minor = forms.CharField(label=_("Minimum order (optional)"), max_length=32, required=False)
     max_uses = forms.IntegerField(label=_("Maximum uses (optional)"), min_value=1, required=False)
@@ -179,3 +182,9 @@ class DigitalAssetForm(forms.Form):
     download_limit = forms.IntegerField(
         label=_("Downloads allowed per purchase"), min_value=1, max_value=MAX_DOWNLOAD_LIMIT, initial=5
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The product page shows this form beside ImageForm, whose photo field is also named
+        # "upload": ids of their own keep each label tied to its own input.
+        kwargs.setdefault("auto_id", "id_asset_%s")
+        super().__init__(*args, **kwargs)

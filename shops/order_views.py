@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from affiliates.attribution import referral_from_request
 from common.errors import ApplicationError, NotFoundError
 from common.forms import apply_application_error, form_save
 from common.money import Money, format_money
+from common.security import rate_limit
 from creators.selectors import user_from_request
 from payments.gateway import StripeTemporaryError
 from shops.assets import digital_asset_set
@@ -202,7 +202,7 @@ def _group_for(request: HttpRequest, shop_slug: str) -> tuple[Cart | None, ShopG
     return cart, group
 
 
-@ratelimit(key="ip", rate=lambda g, r: settings.RATELIMIT_CHECKOUT, method="POST", block=True)
+@rate_limit(group="checkout", setting="RATELIMIT_CHECKOUT")
 def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     cart, group = _group_for(request, shop_slug)
     if group is None:

@@ -8,8 +8,10 @@ import os
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -56,6 +58,13 @@ def _commission_defaults(request):
     else:
         return
     commission_defaults_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves its language active on the thread; the next test starts in the default."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

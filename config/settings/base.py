@@ -42,10 +42,14 @@ INSTALLED_APPS = [
     "affiliates",
     "marketplace",
     "bonuses",
+    "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy on every answer
+    "common.security.TrustedProxyMiddleware",  # the client's address behind a load balancer
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -73,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shops.context_processors.cart",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -168,11 +173,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=4, minute=15),
     },
     "affiliates-flush-clicks": {"task": "affiliates.flush_clicks", "schedule": crontab(minute="*")},
+    "notifications-delete-old-read": {
+        "task": "notifications.delete_old_read",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "creators.authentication.JWTAuthentication",  # simplejwt's, plus the user's language
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -184,8 +193,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "token_refresh": env("THROTTLE_TOKEN_REFRESH", default="30/min"),
+        "signup": env("THROTTLE_SIGNUP", default="5/hour"),
         "ingest": env("THROTTLE_INGEST", default="600/min"),
         "checkout": env("THROTTLE_CHECKOUT", default="30/min"),
+        "offer_create": env("THROTTLE_OFFER_CREATE", default="60/hour"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -212,7 +223,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name their choice sets after what they describe.
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "shops.enums.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "shops.enums.OrderStatus",
+        "NotificationTypeEnum": "notifications.enums.NotificationType",
+        "TypeEnum": "shops.enums.ProductType",  # the name it had before notifications had a type too
+    },
 }
 
 # SQLite (the zero-setup run) cannot enforce "one cart line per product and variant" when the
@@ -223,12 +238,38 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"] if "sqlite" in DATABASES["default"]["EN
 RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_SIGNUP = env("RATELIMIT_SIGNUP", default="5/h")
 RATELIMIT_PASSWORD_RESET = env("RATELIMIT_PASSWORD_RESET", default="5/h")
+RATELIMIT_OFFER_CREATE = env("RATELIMIT_OFFER_CREATE", default="60/h")  # offers, counters, applications
 RATELIMIT_VIEW = "common.views.rate_limited"
+
+# Login lockout (creators/login_lockout.py): this many failed logins for one email inside the
+# window lock that email's logins (web and API) for the lockout period, right password or not.
+LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+
+# Security headers (common/security.py). Django's SecurityMiddleware sends nosniff,
+# Referrer-Policy and Cross-Origin-Opener-Policy; XFrameOptionsMiddleware sends X-Frame-Options.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURITY_CSP_ENABLED = env.bool("SECURITY_CSP_ENABLED", default=True)
+SECURITY_CSP_REPORT_ONLY = env.bool("SECURITY_CSP_REPORT_ONLY", default=False)
+SECURITY_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, REMOTE_ADDR is
+# the client). The per-address limits need the client's real address.
+SECURITY_TRUSTED_PROXIES = env.int("SECURITY_TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = SECURITY_TRUSTED_PROXIES
 
 # Stripe: with nothing set, the local emulator (stripe_emulator/) stands in for Stripe.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_emulator")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_emulator")
+# Connected accounts' events come from a second endpoint, signed with its own secret (optional).
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
+# Origins of Stripe's hosted pages (Checkout, Connect onboarding) that the site's forms redirect
+# to; the emulator serves them from STRIPE_API_BASE, which the CSP's form-action always allows.
+STRIPE_HOSTED_ORIGINS = env.list("STRIPE_HOSTED_ORIGINS", default=[])
 
 # Shops: how long an unpaid order keeps its stock; digital downloads per purchase and how long
 # a purchase (and each emailed link) stays downloadable.

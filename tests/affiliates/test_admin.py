@@ -38,10 +38,14 @@ def test_non_staff_are_sent_to_the_admin_login(affiliate):
 
 def test_approve_and_reject_actions(staff_client, held, staff):
     url = "/admin/affiliates/commission/"
-    staff_client.post(url, {"action": "approve", "_selected_action": [held.pk]})
+    staff_client.post(
+        url, {"action": "approve", "_selected_action": [held.pk], "apply": "1", "reason": "test"}
+    )
     held.refresh_from_db()
     assert held.status == "earned" and held.reviewed_by == staff
-    response = staff_client.post(url, {"action": "reject", "_selected_action": [held.pk]}, follow=True)
+    response = staff_client.post(
+        url, {"action": "reject", "_selected_action": [held.pk], "apply": "1", "reason": "test"}, follow=True
+    )
     assert "Only a commission on hold can be rejected." in response.content.decode()
     held.refresh_from_db()
     assert held.status == "earned"

@@ -112,6 +112,30 @@ def test_a_crash_after_the_commit_does_not_count_twice(needs_redis, client, memb
     assert not list(redis.scan_iter(match=f"{settings.AFFILIATE_REDIS_PREFIX}:proc:*"))
 
 
+def test_a_destination_dropped_again_before_the_count_still_lands_and_counts(
+    needs_redis, client, membership, guide, monkeypatch
+):
+    # destinations_forget() (or an eviction) can delete the key between the SET of a miss and
+    # the script that counts: the redirect retries instead of failing with a 500.
+    real_set = redis_client().set
+    lost = {"sets": 0}
+
+    def set_that_is_forgotten_at_once(name, *args, **kwargs):
+        lost["sets"] += 1
+        if lost["sets"] == 1:
+            return True  # as if written and deleted right away
+        return real_set(name, *args, **kwargs)
+
+    monkeypatch.setattr(redis_client(), "set", set_that_is_forgotten_at_once)
+    response = follow(client, membership.code)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/shops/selena-studio/p/{guide.pk}/"
+    assert lost["sets"] == 2
+    clicks_flush()
+    assert counts(membership) == (1, 1)
+
+
 def test_unknown_code_lands_home_without_attribution(client, membership):
     response = follow(client, "NOPE1234")
     assert response.status_code == 302 and response["Location"] == "/"

@@ -64,6 +64,7 @@ def test_bulk_invite_from_a_filtered_creator_list(client, staff, creator, other_
             ACTION_CHECKBOX_NAME: [*everyone, amateur.pk],
             "apply": "1",
             "programme": programme.pk,
+            "reason": "spring pilot",
         },
         follow=True,
     ).content.decode()
@@ -107,6 +108,7 @@ def test_a_programme_created_in_admin_gets_its_periods(client, staff):
             "invitation_only": "on",
             "min_followers": "0",
             "notice_days": "30",
+            "audit_reason": "spring pilot",
             **INLINE_MANAGEMENT,
         },
     )
@@ -136,6 +138,7 @@ def test_a_negative_rate_is_refused_in_admin(client, staff, programme):
             "max_posts": "150",
             "published_at_0": "2026-02-01",
             "published_at_1": "00:00:00",
+            "audit_reason": "test",
         },
     )
     assert response.status_code == 200 and "zero or more" in response.content.decode()
@@ -156,8 +159,14 @@ def test_runs_are_created_computed_approved_and_exported_from_admin(
     run.refresh_from_db()
     assert run.status == RunStatus.COMPUTED
     assert "1/1 (100%)" in client.get(changelist).content.decode()
-    client.post(changelist, {"action": "approve_runs", ACTION_CHECKBOX_NAME: [run.pk]})
-    again = client.post(changelist, {"action": "approve_runs", ACTION_CHECKBOX_NAME: [run.pk]}, follow=True)
+    client.post(
+        changelist, {"action": "approve_runs", ACTION_CHECKBOX_NAME: [run.pk], "apply": "1", "reason": "test"}
+    )
+    again = client.post(
+        changelist,
+        {"action": "approve_runs", ACTION_CHECKBOX_NAME: [run.pk], "apply": "1", "reason": "test"},
+        follow=True,
+    )
     assert "run_already_approved" in again.content.decode()
     csv = client.post(changelist, {"action": "export_csv", ACTION_CHECKBOX_NAME: [run.pk]})
     lines = csv.content.decode().strip().splitlines()
@@ -193,5 +202,13 @@ def test_staff_invite_from_the_waiting_list(client, staff, other_creator):
     changelist = reverse("admin:bonuses_interest_changelist")
     listing = client.get(changelist).content.decode()
     assert "@sora" in listing and "✓" in listing  # eligible
-    client.post(changelist, {"action": "invite_from_waiting_list", ACTION_CHECKBOX_NAME: [interest.pk]})
+    client.post(
+        changelist,
+        {
+            "action": "invite_from_waiting_list",
+            ACTION_CHECKBOX_NAME: [interest.pk],
+            "apply": "1",
+            "reason": "test",
+        },
+    )
     assert Invitation.objects.get().creator == other_creator

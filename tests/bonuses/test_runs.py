@@ -175,10 +175,12 @@ def test_a_run_resumes_after_a_killed_worker_with_the_same_result(
     def dies(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    # killed after the chunk's awards were inserted, while its receipts were being written
+    # killed while the chunk's awards and receipts were being written (Python path: after its
+    # awards went in; set-based path on PostgreSQL: during its one statement)
     with monkeypatch.context() as patched:
         patched.setattr("bonuses.runs._receipts_copy", dies)
         patched.setattr(Receipt.objects, "bulk_create", dies)
+        patched.setattr("bonuses.runs_sql.chunk_write", dies)
         with pytest.raises(SystemExit):
             run_chunk_compute_next(run_id=run.pk)
     run.refresh_from_db()

@@ -2,7 +2,7 @@
 
 A prefork worker (one pool child) consumes a private Redis queue with the test database. The
 test holds a SHARE lock on the receipts table, so the child that computes a chunk blocks while
-writing it (its awards already inserted, its chunk row locked); the child is SIGKILLed there.
+writing it (its chunk row locked); the child is SIGKILLed there.
 Its database transaction dies with it, acks_late plus task_reject_on_worker_lost put the message
 back, and a new child computes the chunk from scratch.
 
@@ -122,7 +122,8 @@ def test_a_run_whose_worker_is_killed_mid_chunk_resumes_with_identical_awards(wo
             with psycopg.connect(worker_database_url(), autocommit=True) as probe:
                 waiting = probe.execute(
                     "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE wait_event_type = 'Lock' AND query LIKE 'COPY bonuses_receipt%%'"
+                    "WHERE wait_event_type = 'Lock' AND (query LIKE 'COPY bonuses_receipt%%' "
+                    "OR query LIKE '%%INSERT INTO bonuses_receipt%%')"
                 ).fetchone()
             return bool(waiting and waiting[0])
 

@@ -8,8 +8,7 @@ from marketplace.enums import DealStatus
 from marketplace.models import Deal
 from payments.enums import AccountKind
 from payments.models import LedgerAccount, party_for_user
-from tests.browser.conftest import screenshot
-from tests.browser.test_payout_setup import _session_cookie
+from tests.browser.conftest import screenshot, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +27,7 @@ def test_a_brand_and_a_creator_make_a_deal_in_the_browser(
     settings.STRIPE_WEBHOOK_SECRET = endpoint.secret
 
     # The brand finds the creator and sends an offer.
-    page.context.add_cookies([_session_cookie(live_server, owner)])
+    page.context.add_cookies([session_cookie(live_server, owner)])
     page.goto(f"/marketplace/brands/{brand.pk}/discover/")
     page.get_by_label("Search").fill("mina")
     page.get_by_role("button", name="Search").click()
@@ -42,7 +41,7 @@ def test_a_brand_and_a_creator_make_a_deal_in_the_browser(
     creator_context = browser.new_context(base_url=live_server.url, locale="en-US")
     creator_page = creator_context.new_page()
     creator_page.set_default_timeout(15_000)
-    creator_context.add_cookies([_session_cookie(live_server, creator.user)])
+    creator_context.add_cookies([session_cookie(live_server, creator.user)])
     creator_page.goto("/marketplace/creator/")
     creator_page.get_by_role("link", name="Glow Co").first.click()
     creator_page.get_by_role("button", name="Accept offer").click()

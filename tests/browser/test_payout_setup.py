@@ -2,7 +2,7 @@ import pytest
 import stripe
 
 from payments.models import ConnectedAccount, party_for_user
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def test_a_creator_sets_up_payouts_on_stripes_page_and_comes_back_ready(
         url=live_server.url + "/webhooks/stripe/", enabled_events=["*"], connect=True
     )
     settings.STRIPE_WEBHOOK_SECRET = endpoint.secret
-    page.context.add_cookies([_session_cookie(live_server, creator.user)])
+    page.context.add_cookies([session_cookie(live_server, creator.user)])
 
     page.goto("/dashboard/earnings/")
     page.get_by_role("link", name="Set up payouts").click()
@@ -36,9 +36,5 @@ def test_a_creator_sets_up_payouts_on_stripes_page_and_comes_back_ready(
     screenshot(page, "earnings-payouts-ready")
 
 
-def _session_cookie(live_server, user) -> dict:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+# The shared helper lives in conftest.py now; this name stays for the tests that still import it here.
+_session_cookie = session_cookie

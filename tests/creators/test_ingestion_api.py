@@ -233,3 +233,20 @@ def test_follower_counts_newest_observation_wins(ingest_client, creator):
     )
     assert later.json()["rows"][0]["stored"] == {"followers": 850}
     assert CreatorProfile.objects.get(pk=creator.pk).followers == 850
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_of_the_same_posts_in_opposite_orders_both_land(postgres_only, creator):
+    # Two scrapers sending the same posts in different orders used to lock them in different
+    # orders and deadlock (one batch failed with a 500); rows are now upserted in one order.
+    from creators.ingestion import posts_ingest
+    from tests.payments.factories import run_threads
+
+    ids = [f"race{n:04d}" for n in range(1000)]
+    for minute in range(3):  # a few rounds: a deadlock needs the two batches to interleave
+        observed = T0 + timedelta(hours=6, minutes=minute)
+        forward = [row(external_id, observed=observed) for external_id in ids]
+        batches = [forward, forward[::-1]]
+        results = run_threads(2, lambda index, batches=batches: posts_ingest(rows=batches[index]))
+        assert not [r for r in results if isinstance(r, Exception)], results
+    assert Post.objects.filter(external_id__startswith="race").count() == 1000

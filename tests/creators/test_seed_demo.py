@@ -34,10 +34,13 @@ def test_demo_data_loads_once_with_real_earnings(db):
     assert CreatorProfile.objects.count() == 9  # four named demo creators and five generated ones
     minji = User.objects.get(email="minji@demo.example")
     assert minji.check_password("demo-password-123")
-    [krw] = earnings_for_party(party=party_for_user(minji))
+    krw, usd = earnings_for_party(party=party_for_user(minji))
     # Three orders of totes (₩32,000) and a guide (₩16,000), 5% commission: the 45-day-old one
-    # (₩112,000) has cleared its 30-day hold, the two recent ones (₩48,000 + ₩80,000) are pending.
-    assert (krw.currency, krw.pending.amount_minor, krw.available.amount_minor) == ("KRW", 121_600, 106_400)
+    # (₩112,000) has cleared its 30-day hold, the two recent ones (₩48,000 + ₩80,000) are pending;
+    # so is the first reel of her Glow Labs deal (half of ₩1,300,000, 10% commission: ₩585,000).
+    assert (krw.currency, krw.pending.amount_minor, krw.available.amount_minor) == ("KRW", 706_600, 106_400)
+    # Her affiliate commissions on Glow Labs' shop: three $3.00, 10% commission each.
+    assert (usd.currency, usd.pending.amount_minor) == ("USD", 810)
     shop = Shop.objects.get(creator__user=minji)
     assert (shop.status, shop.currency, shop.products.count()) == ("open", "KRW", 2)
     assert sorted(shop.orders.values_list("status", flat=True)) == ["paid", "shipped", "shipped"]

@@ -27,7 +27,9 @@ def staff_client(client, staff):
 
 def test_staff_verify_brands_with_an_action(staff_client, glow, staff):
     url = reverse("admin:marketplace_brand_changelist")
-    staff_client.post(url, {"action": "verify", "_selected_action": [glow.pk]})
+    staff_client.post(
+        url, {"action": "verify", "_selected_action": [glow.pk], "apply": "1", "reason": "test"}
+    )
     assert Brand.objects.get(pk=glow.pk).verified_by == staff
 
 
@@ -39,11 +41,15 @@ def test_staff_resolve_a_dispute_by_splitting_the_escrow(staff_client, glow, own
     dispute = dispute_open(deal=deal, user=listed.user, reason="The brand stopped answering.")
     changelist = reverse("admin:marketplace_dispute_changelist")
 
-    staff_client.post(changelist, {"action": "resolve", "_selected_action": [dispute.pk]})
+    staff_client.post(
+        changelist, {"action": "resolve", "_selected_action": [dispute.pk], "apply": "1", "reason": "test"}
+    )
     assert Dispute.objects.get().status == DisputeStatus.OPEN  # no share entered yet
 
     Dispute.objects.filter(pk=dispute.pk).update(creator_share_minor=30_000)
-    staff_client.post(changelist, {"action": "resolve", "_selected_action": [dispute.pk]})
+    staff_client.post(
+        changelist, {"action": "resolve", "_selected_action": [dispute.pk], "apply": "1", "reason": "test"}
+    )
 
     deal = Deal.objects.get()
     assert deal.status == DealStatus.RESOLVED and (deal.released_minor, deal.refunded_minor) == (

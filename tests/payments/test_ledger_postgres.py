@@ -1,4 +1,4 @@
-"""Rules PostgreSQL holds by itself (migration 0002_ledger_rules), and posting under concurrency.
+"""Rules PostgreSQL holds by itself (migrations 0002 and 0005), and posting under concurrency.
 
 Tests that depend on COMMIT (deferred triggers, other connections seeing committed rows) use
 ``transactional_db``; each thread has its own connection and closes it when done.
@@ -53,6 +53,29 @@ def test_unbalanced_entries_written_by_hand_are_refused_at_commit(postgres_only,
     with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
         insert_entries(insert_transaction("manual:bad"), (clearing(), -100, "USD"), (pending, 99, "USD"))
     assert list(LedgerTransaction.objects.values_list("reference", flat=True)) == ["manual:ok"]
+
+
+def test_entries_cannot_be_added_to_a_posted_transaction(postgres_only, transactional_db, creator):
+    # The balance is checked once, when the transaction commits; a later pair of entries, even a
+    # balanced one, would change what was posted, so the database refuses it.
+    pending = user_account(creator.user)
+    with transaction.atomic():
+        posted = insert_transaction("manual:posted")
+        insert_entries(posted, (clearing(), -100, "USD"), (pending, 100, "USD"))
+    with pytest.raises(IntegrityError, match="is posted"), transaction.atomic():
+        insert_entries(posted, (clearing(), -5, "USD"), (pending, 5, "USD"))
+    assert LedgerEntry.objects.filter(transaction_id=posted).count() == 2
+
+
+def test_entries_may_be_written_in_a_savepoint_of_the_posting_transaction(
+    postgres_only, transactional_db, creator
+):
+    pending = user_account(creator.user)
+    with transaction.atomic():
+        posted = insert_transaction("manual:nested")
+        with transaction.atomic():  # a savepoint: same top-level database transaction
+            insert_entries(posted, (clearing(), -100, "USD"), (pending, 100, "USD"))
+    assert LedgerEntry.objects.filter(transaction_id=posted).count() == 2
 
 
 def test_a_transaction_without_entries_is_refused_at_commit(postgres_only, transactional_db):

@@ -43,6 +43,7 @@ def test_a_rule_in_force_keeps_its_rate_but_can_be_closed(client, staff):
             "effective_to_0": end.strftime("%Y-%m-%d"),
             "effective_to_1": end.strftime("%H:%M:%S"),
             "note": "closing",
+            "audit_reason": "closing",
         },
     )
     rule.refresh_from_db()
@@ -60,6 +61,7 @@ def test_staff_add_a_country_rule_and_bad_rates_are_form_errors(client, staff):
         "effective_from_0": start.strftime("%Y-%m-%d"),
         "effective_from_1": "00:00:00",
         "note": "Japan launch",
+        "audit_reason": "Japan launch",
     }
     refused = client.post(url, {**form, "rate_bps": 20_000})
     assert refused.status_code == 200 and not CommissionRule.objects.filter(country="JP").exists()

@@ -133,6 +133,20 @@ def test_an_unverified_event_is_refused_and_not_stored(client, settings, db, sig
     assert not WebhookEvent.objects.exists()
 
 
+def test_events_signed_with_the_connect_endpoints_secret_are_accepted_too(client, settings, db):
+    # Stripe signs connected accounts' events (payouts to their banks) on a second endpoint.
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect"
+    body = event_body("payout.paid", {})
+
+    accepted = post(client, body, signature_for(body, secret="whsec_connect"))
+    refused = post(client, body, signature_for(body, secret="whsec_someone_else"))
+
+    assert accepted.status_code == 200
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_signature")
+    assert WebhookEvent.objects.count() == 1
+
+
 def test_without_a_configured_secret_every_event_is_refused(client, settings, db):
     settings.STRIPE_WEBHOOK_SECRET = ""
     body = event_body("payment_intent.succeeded", {})

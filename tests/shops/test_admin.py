@@ -10,11 +10,17 @@ def test_staff_close_and_reopen_shops_from_admin(client, staff, creator):
     client.force_login(staff)
     url = reverse("admin:shops_shop_changelist")
 
-    client.post(url, {"action": "close_shops", helpers.ACTION_CHECKBOX_NAME: [shop.pk]})
+    client.post(
+        url,
+        {"action": "close_shops", helpers.ACTION_CHECKBOX_NAME: [shop.pk], "apply": "1", "reason": "test"},
+    )
     shop.refresh_from_db()
     assert shop.status == ShopStatus.CLOSED
 
-    client.post(url, {"action": "reopen_shops", helpers.ACTION_CHECKBOX_NAME: [shop.pk]})
+    client.post(
+        url,
+        {"action": "reopen_shops", helpers.ACTION_CHECKBOX_NAME: [shop.pk], "apply": "1", "reason": "test"},
+    )
     shop.refresh_from_db()
     assert shop.status == ShopStatus.OPEN
 

@@ -42,7 +42,12 @@ def test_staff_refund_in_full_through_the_action(client, staff, paid_order):
     client.force_login(staff)
     client.post(
         reverse("admin:shops_order_changelist"),
-        {"action": "refund_in_full", helpers.ACTION_CHECKBOX_NAME: [paid_order.pk]},
+        {
+            "action": "refund_in_full",
+            helpers.ACTION_CHECKBOX_NAME: [paid_order.pk],
+            "apply": "1",
+            "reason": "test",
+        },
     )
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.refunded_minor) == (OrderStatus.REFUNDED, 4000)
@@ -57,7 +62,12 @@ def test_refunding_an_unpaid_order_reports_the_service_error(client, staff, web_
     client.force_login(staff)
     response = client.post(
         reverse("admin:shops_order_changelist"),
-        {"action": "refund_in_full", helpers.ACTION_CHECKBOX_NAME: [order.pk]},
+        {
+            "action": "refund_in_full",
+            helpers.ACTION_CHECKBOX_NAME: [order.pk],
+            "apply": "1",
+            "reason": "test",
+        },
         follow=True,
     )
     assert "Only a paid order can be refunded." in response.content.decode()

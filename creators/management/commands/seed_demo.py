@@ -15,7 +15,8 @@ from bonuses.services import formula_version_create, invitation_accept, invitati
 from creators.demo import demo_populate, demo_posts_for
 from creators.models import CreatorProfile, Post, User
 from creators.services import creator_become, creator_switch_to_professional, user_create
-from marketplace.models import Listing
+from marketplace.demo import demo_brand_home_seed
+from marketplace.models import Brand, Listing
 from marketplace.services.brands import brand_create, brand_verify
 from marketplace.services.listings import listing_upsert, listings_measure_all
 from shops.demo import demo_shop_seed
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         self._seed_earnings()
         self._seed_affiliates_and_marketplace()
         self._seed_bonus_programme()
+        self._seed_homes()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Log in as staff@demo.example or minji@demo.example "
@@ -131,6 +133,19 @@ class Command(BaseCommand):
             brand_user.save(update_fields=["password"])
             brand = brand_create(user=brand_user, name="Glow Labs", country="US", industry="beauty")
             brand_verify(brand=brand, staff=User.objects.get(email="staff@demo.example"))
+
+    def _seed_homes(self) -> None:
+        """Deals, a campaign and affiliate sales (marketplace.demo), so that the creator home of
+        Min-ji and the brand home of Glow Labs show money from several sources and things to do."""
+        owner = User.objects.get(email="brand@demo.example")
+        brand = Brand.objects.filter(memberships__user=owner).first()
+        if brand is not None:
+            demo_brand_home_seed(
+                brand=brand,
+                owner=owner,
+                minji=CreatorProfile.objects.get(handle="minji.makes"),
+                alex=CreatorProfile.objects.get(handle="alex.fits"),
+            )
 
     def _seed_bonus_programme(self) -> None:
         """The spring bonus pilot, running now: Min-ji (Seoul) has accepted her invitation, Sora
