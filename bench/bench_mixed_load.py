@@ -28,7 +28,8 @@ Steps: seed the data (fixed names and a fixed random seed; idempotent, so a seco
 the same data), check every distinct request once (each must answer its expected status; an ingestion
 batch must have no row refused),
 warm up, then a step ramp of 20 s per level (4, 8, 16, 32 connections) that stops at the first
-level with an error or p99 >= 250 ms; the highest level that passed is run for 2 minutes. If
+level with an error or p99 >= 250 ms; the highest level that passed is run for 2 minutes
+(and, should those 2 minutes miss the target, again at half the connections, down to one). If
 4 connections already fail, 2 and then 1 are tried; if none passes, 4 is run and the notes say
 the target is missed. Afterwards the worker is given up to 2 minutes to mark every confirmed
 payment paid and settle it, and the ledger is checked. The anchor is the
@@ -645,11 +646,22 @@ def run() -> Result:
             payer.start()
             mixed_wrk(base, data_file, connections=LEVELS[0], seconds=5)  # warm-up
             levels, chosen = ramp(base, data_file)
-            before = wrk(base + ANCHOR, seconds=ANCHOR_SECONDS, connections=chosen, threads=min(2, chosen))
-            load_before = os.getloadavg()[0]
-            final = mixed_wrk(base, data_file, connections=chosen, seconds=RUN_SECONDS)
-            load_after = os.getloadavg()[0]
-            after = wrk(base + ANCHOR, seconds=ANCHOR_SECONDS, connections=chosen, threads=min(2, chosen))
+            while True:
+                # A 20 s step can pass where 2 minutes do not (the worker's backlog of webhooks
+                # and settlements grows with the checkouts): "sustained" is decided by the long
+                # run, which steps down (half the connections) until it meets the target.
+                before = wrk(
+                    base + ANCHOR, seconds=ANCHOR_SECONDS, connections=chosen, threads=min(2, chosen)
+                )
+                load_before = os.getloadavg()[0]
+                final = mixed_wrk(base, data_file, connections=chosen, seconds=RUN_SECONDS)
+                load_after = os.getloadavg()[0]
+                after = wrk(base + ANCHOR, seconds=ANCHOR_SECONDS, connections=chosen, threads=min(2, chosen))
+                if final.passes or chosen == 1:
+                    break
+                print(f"   {RUN_SECONDS} s at {final.brief()}: missed, stepping down", flush=True)
+                levels.append(final)
+                chosen //= 2
             check = drain(payer, since)
             payer.stop.set()
             payer.join(timeout=10)

@@ -78,7 +78,9 @@ def _to_buyer(
 
 
 def _buyer_language(order: Order) -> str:
-    return getattr(order.buyer, "preferred_language", "") if order.buyer else ""
+    """The buyer's saved language, else (a guest) the language they checked out in."""
+    saved = getattr(order.buyer, "preferred_language", "") if order.buyer else ""
+    return saved or order.language
 
 
 def order_paid_send(order_id: int) -> None:

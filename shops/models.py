@@ -278,6 +278,8 @@ class Order(TimeStampedModel):
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
     )
     channel = models.CharField(max_length=8, default="web")  # web (Checkout) or api (PaymentIntent)
+    # The language the buyer checked out in: a guest's emails are written in it.
+    language = models.CharField(max_length=8, blank=True, default="")
     reserved_until = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     carrier = models.CharField(_("carrier"), max_length=16, choices=ShippingCarrier.choices, blank=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -382,6 +382,7 @@ class OrderListCreateApi(APIView):
                 shipping_address=data.get("shipping_address"),
                 discount_code=data.get("discount_code") or "",
                 channel="api",
+                language=translation.get_language() or "",
                 referral=referral_from_api(
                     click_token=data.get("click_token", ""), code=data.get("affiliate_code", "")
                 ),

@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -231,6 +231,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
                 shipping_address=form.shipping_address(),
                 discount_code=form.cleaned_data["discount_code"],
                 channel="web",
+                language=translation.get_language() or "",
                 referral=referral_from_request(request),
             )
         except ApplicationError as exc:

@@ -101,6 +101,7 @@ def order_create(
     shipping_address: Mapping[str, Any] | None = None,
     discount_code: str = "",
     channel: str = "web",
+    language: str = "",
     now: datetime | None = None,
     referral: Referral | None = None,
 ) -> Order:
@@ -142,6 +143,7 @@ def order_create(
         discount_code=code,
         shipping_address=address,
         channel=channel,
+        language=language[:8],
         reserved_until=now + timedelta(minutes=settings.SHOP_RESERVATION_MINUTES),
     )
     lines = OrderLine.objects.bulk_create(

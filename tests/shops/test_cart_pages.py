@@ -339,3 +339,39 @@ def test_a_digital_product_page_asks_no_option_and_no_quantity(client, web_shop,
     html = client.get(reverse("shop-product", args=[web_shop.slug, ebook.pk])).content.decode()
     assert reverse("shop-cart-add", args=[ebook.pk]) in html
     assert 'name="quantity"' not in html and 'name="variant"' not in html
+
+
+def test_a_guest_who_checks_out_in_french_gets_the_order_emails_in_french(
+    client, web_shop, shirt, stripe_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.utils import translation
+
+    from payments.charges import payment_mark_succeeded
+    from shops import order_views
+
+    seen = {}
+
+    def fake_start(*, order, success_url, cancel_url):
+        seen["order"] = order
+        return "https://pay.example/session"
+
+    monkeypatch.setattr(order_views, "order_checkout_start", fake_start)
+    product, variant = shirt
+    add(client, product, variant)
+    with translation.override("fr"):  # the request activates French; keep it out of later tests
+        client.post(
+            reverse("shop-checkout", args=[web_shop.slug]), checkout_data(), HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    order = seen["order"]
+    order.refresh_from_db()
+    assert order.language == "fr"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_mark_succeeded(payment=order.payment, stripe_payment_intent_id=f"pi_test_{order.pk}")
+    [confirmation] = [m for m in mail.outbox if m.to == ["guest@example.com"]]
+    msgid = "Your order %(number)s from %(shop)s"
+    with translation.override("fr"):
+        expected = translation.gettext(msgid) % {"number": order.number, "shop": web_shop.name}
+    assert not expected.startswith("Your order")  # really French
+    assert confirmation.subject == expected
