@@ -410,44 +410,10 @@ def _chunk_write(run: Run, chunk: RunChunk) -> None:
         )
 
 
-RECEIPT_COLUMNS = (
-    "award_id",
-    "post_id",
-    "format",
-    "counted",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "invalid_views",
-    "q_views",
-    "q_likes",
-    "q_comments",
-    "q_shares",
-    "multiplier_bps",
-    "uncapped_value",
-    "value",
-    "rules",
-)
+RECEIPT_COLUMNS = runs_sql.RECEIPT_COLUMNS  # one list of a receipt's columns for both paths
 
 
-AWARD_COLUMNS = (
-    "id",
-    "run_id",
-    "creator_id",
-    "enrolment_id",
-    "formula_version_id",
-    "country",
-    "currency",
-    "eligible",
-    "ineligible_reason",
-    "posts_considered",
-    "posts_counted",
-    "score",
-    "amount_minor",
-    "cap_minor",
-    "details",
-)
+AWARD_COLUMNS = ("id", *runs_sql.AWARD_COLUMNS)  # the Python path writes ids it reserved
 
 
 def _awards_copy(awards: list[Award]) -> None:
