@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     """What a staff member did. Each value is one kind of change to money, standing or programmes.
 
-    A few values (order_cancel, payout_manual, hold_release, hold_forfeit, reconciliation_resolve,
-    account_unlock) name staff tools that services already offer but admin does not expose yet:
+    A few values (order_cancel, payout_manual, hold_release, hold_forfeit, reconciliation_resolve)
+    name staff tools that services already offer but admin does not expose yet:
     they are here so that wiring such a tool needs no migration of the choices.
     """
 

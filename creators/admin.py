@@ -67,9 +67,18 @@ class UserAdmin(DjangoUserAdmin):
             + str(_("Use the “Unlock sign-in” action to lift it."))
         )
 
-    @admin.action(description=_("Unlock sign-in (lift a lockout after failed logins)"))
-    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
-        unlocked = sum(login_lockout_clear(email=user.email) for user in queryset)
+    @reason_action(description=_("Unlock sign-in (lift a lockout after failed logins)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet, form: ReasonForm) -> None:
+        locked = [user for user in queryset if login_lockout_seconds_left(email=user.email)]
+        unlocked = audited_each(
+            self,
+            request,
+            locked,
+            change=lambda user: login_lockout_clear(email=user.email),
+            action=AuditAction.ACCOUNT_UNLOCK,
+            reason=form.cleaned_data["reason"],
+            before=lambda user: {"locked_seconds_left": login_lockout_seconds_left(email=user.email)},
+        )
         self.message_user(
             request,
             ngettext(

@@ -11,6 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from audit.enums import AuditAction
+from audit.models import AuditEntry
 from common.money import Money
 from creators.login_lockout import login_lockout_seconds_left
 from marketplace.services.negotiations import campaign_create, offer_send
@@ -407,7 +409,7 @@ def test_staff_unlock_an_account_in_admin(client, buyer, staff, lockout):
 
     response = client.post(
         reverse("admin:creators_user_changelist"),
-        {"action": "unlock_sign_in", "_selected_action": [buyer.pk]},
+        {"action": "unlock_sign_in", "_selected_action": [buyer.pk], "apply": "1", "reason": "Called us"},
         follow=True,
     )
 
@@ -416,6 +418,8 @@ def test_staff_unlock_an_account_in_admin(client, buyer, staff, lockout):
     ]
     assert login_lockout_seconds_left(email="buyer@example.com") == 0
     assert api_login("buyer@example.com", PASSWORD).status_code == 200
+    [entry] = AuditEntry.objects.filter(action=AuditAction.ACCOUNT_UNLOCK)
+    assert (entry.actor, entry.reason, entry.target_id) == (staff, "Called us", str(buyer.pk))
     assert "Not locked" in client.get(reverse("admin:creators_user_change", args=[buyer.pk])).content.decode()
 
 
