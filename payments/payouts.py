@@ -21,7 +21,7 @@ alone (a bank payout failing after it was paid) becomes a ReconciliationDifferen
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial, reduce
 from operator import or_
 from typing import Any, Final
@@ -175,6 +175,28 @@ def _reserve(*, payout: Payout, available: LedgerAccount, metadata: dict[str, An
 
 
 # ---------------------------------------------------------------- execution
+
+
+def payouts_catch_up(*, older_than: timedelta = timedelta(minutes=15), limit: int = 500) -> int:
+    """Send again the payouts whose execute task never finished (a worker killed mid-call, a lost
+    message); return how many were queued. Run by beat.
+
+    Stuck means pending (no transfer recorded) or transferred without a bank payout, and not
+    touched for ``older_than``, which leaves the normal task and its retries time first. A payout
+    whose task is only slow is safe to queue again: payout_execute() runs each step only if its
+    result is not recorded, with the payout's idempotency keys, so Stripe makes each once.
+    """
+    stuck = Q(status=PayoutStatus.PENDING) | Q(
+        Q(stripe_payout_id__isnull=True) | Q(stripe_payout_id=""), status=PayoutStatus.TRANSFERRED
+    )
+    ids = list(
+        Payout.objects.filter(stuck, updated_at__lt=timezone.now() - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for payout_id in ids:
+        execute_payout.delay(payout_id)
+    return len(ids)
 
 
 def payout_execute(*, payout_id: int) -> Payout:

@@ -68,6 +68,13 @@ def run_payouts() -> int:
     return payouts_run()
 
 
+@shared_task(name="payments.resume_payouts", acks_late=True)
+def resume_payouts() -> int:
+    from payments.payouts import payouts_catch_up
+
+    return payouts_catch_up()
+
+
 @shared_task(name="payments.execute_payout", **RETRY)
 def execute_payout(payout_id: int) -> None:
     from payments.payouts import payout_execute

@@ -151,6 +151,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-release-holds": {"task": "payments.release_due_holds", "schedule": crontab(minute="*/10")},
     "payments-settle-missed": {"task": "payments.settle_missed", "schedule": crontab(minute="*/10")},
     "payments-run-payouts": {"task": "payments.run_payouts", "schedule": crontab(hour=6, minute=0)},
+    "payments-resume-payouts": {"task": "payments.resume_payouts", "schedule": crontab(minute="*/10")},
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=3, minute=30)},
     "bonuses-resume-runs": {"task": "bonuses.resume_runs", "schedule": crontab(minute="*/10")},
     "bonuses-refresh-estimates": {

@@ -5,13 +5,14 @@ platform's Stripe balance comes from real test charges, and webhook handlers get
 emulator actually sent.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
 from celery.exceptions import Retry
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from common.errors import ApplicationError
@@ -31,6 +32,7 @@ from payments.payouts import (
     handle_transfer_created,
     payout_execute,
     payout_retry,
+    payouts_catch_up,
     payouts_paid_total,
     payouts_run,
 )
@@ -535,3 +537,23 @@ def test_the_email_speaks_the_creators_language(stripe_api, payee, run):
     run()
     [email] = mail.outbox
     assert "25,00" in email.subject  # formatted for fr
+
+
+# ---------------------------------------------------------------- catch-up
+
+
+def test_payouts_whose_task_died_are_sent_again_by_the_catch_up(stripe_api, control, payee, on_commit):
+    ready_account(control, payee)
+    platform_funds()
+    earn(payee, 2500)
+    payouts_run()  # inside the test's transaction: its on-commit task never runs, as if lost
+    payout = Payout.objects.get()
+    assert payouts_catch_up() == 0  # a fresh payout: its own task still has time
+
+    Payout.objects.filter(pk=payout.pk).update(updated_at=timezone.now() - timedelta(minutes=16))
+    assert payouts_catch_up() == 1  # eager Celery: sent now
+
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.TRANSFERRED and payout.stripe_payout_id
+    assert payouts_catch_up() == 0  # waiting for the bank is not stuck
+    assert len(stripe.Transfer.list().data) == 1
