@@ -60,11 +60,16 @@ def test_a_payout_run_whose_worker_is_killed_twice_pays_each_creator_exactly_onc
     # …then again in the middle of a transfer call, a third of the way through
     worker = workers.start()
 
+    in_flight: list[int] = []
+
     def transfer_in_flight() -> bool:
         sent = count(PayoutStatus.PAID) + count(PayoutStatus.TRANSFERRED)
-        return (
-            sent >= CREATORS // 3 and Payout.objects.filter(status=PayoutStatus.PENDING, attempts=1).exists()
+        if sent < CREATORS // 3:
+            return False
+        in_flight[:] = Payout.objects.filter(status=PayoutStatus.PENDING, attempts=1).values_list(
+            "pk", flat=True
         )
+        return bool(in_flight)
 
     wait_for(
         transfer_in_flight, timeout=60 + VISIBILITY_TIMEOUT, what="a transfer in flight", logs=workers.logs
@@ -90,8 +95,9 @@ def test_a_payout_run_whose_worker_is_killed_twice_pays_each_creator_exactly_onc
     assert sorted((t.id, t.amount) for t in transfers) == sorted(
         (p.stripe_transfer_id, p.amount_minor) for p in payouts
     )
-    # the transfer in flight at kill 2 was asked for twice, and made once
-    assert sum(p.attempts for p in payouts) >= CREATORS + 1
+    # the transfer in flight at kill 2 was made once and paid: either the redelivered task asked
+    # Stripe again (same idempotency key), or the transfer.created webhook recorded it first
+    assert in_flight and all(p.status == PayoutStatus.PAID for p in payouts if p.pk in in_flight)
     # one bank payout per connected account
     for payout in payouts:
         account = payout.connected_account.stripe_account_id
