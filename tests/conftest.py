@@ -21,6 +21,8 @@ from creators.services import (
     service_token_create,
     user_create,
 )
+from notifications.enums import NotificationType
+from notifications.services import notify
 from payments.commission import commission_defaults_ensure
 
 # The Stripe emulator's fixtures: `emulator`, `control`, `receiver` (stripe_emulator/README.md).
@@ -170,3 +172,22 @@ def redis_url():
     except redis.RedisError as exc:
         skip_or_fail(f"Redis at {url} is not reachable: {exc}")
     return url
+
+
+# The notification centre's tests and its browser test share it.
+@pytest.fixture
+def notified():
+    """notified(user, n=1) → n notifications for ``user``, newest last, without any email."""
+
+    def make(user, n: int = 1, **params):
+        return [
+            notify(
+                user=user,
+                type=NotificationType.NEW_ORDER,
+                params={"number": f"N{i}", "shop": "Shop", "total_minor": 2500, "currency": "USD", **params},
+                url="/dashboard/shop/",
+            )
+            for i in range(n)
+        ]
+
+    return make

@@ -2,29 +2,9 @@
 
 import pytest
 
-from notifications.enums import NotificationType
-from notifications.services import notify
 from tests.browser.conftest import screenshot, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def notified():
-    """notified(user, n=1) → n notifications for ``user``, newest last, without any email."""
-
-    def make(user, n: int = 1):
-        return [
-            notify(
-                user=user,
-                type=NotificationType.NEW_ORDER,
-                params={"number": f"N{i}", "shop": "Shop", "total_minor": 2500, "currency": "USD"},
-                url="/dashboard/shop/",
-            )
-            for i in range(n)
-        ]
-
-    return make
 
 
 def test_the_badge_leads_to_the_notification_and_clears_when_it_is_opened(

@@ -2,8 +2,6 @@
 
 import pytest
 
-from notifications.enums import NotificationType
-from notifications.services import notify
 from payments.charges import payment_mark_succeeded
 from shops.orders import ItemRequest, order_create
 from shops.services import variant_create
@@ -55,21 +53,3 @@ def glow(brand):
 @pytest.fixture
 def deal(glow, brand, creator):
     return make_deal(glow, brand, creator, amount_minor=100_000)
-
-
-@pytest.fixture
-def notified():
-    """notified(user, n=1) → n notifications for ``user``, newest last, without any email."""
-
-    def make(user, n: int = 1, **params):
-        return [
-            notify(
-                user=user,
-                type=NotificationType.NEW_ORDER,
-                params={"number": f"N{i}", "shop": "Shop", "total_minor": 2500, "currency": "USD", **params},
-                url="/dashboard/shop/",
-            )
-            for i in range(n)
-        ]
-
-    return make
