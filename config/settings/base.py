@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "common.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy on every answer
     "common.security.TrustedProxyMiddleware",  # the client's address behind a load balancer
+    "affiliates.redirect_views.LinkFastLaneMiddleware",  # /r/<code> skips the layers below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
