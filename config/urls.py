@@ -24,6 +24,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: its calls are most of the traffic, and Django tries patterns in order.
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -45,7 +47,6 @@ urlpatterns = [
     path("shops/<slug:slug>", shop_views.storefront, name="shop-storefront"),
     path("shops/<slug:slug>/p/<int:product_id>/", shop_views.product_detail, name="shop-product"),
     path("", include(order_urls.buyer_urlpatterns)),  # cart, checkout, orders, downloads
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]
 
 if settings.DEBUG:
