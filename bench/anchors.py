@@ -1,11 +1,14 @@
 """Anchor endpoints: the least a Django/DRF endpoint can do, measured in the same run.
 
 They exist only in the benchmark server's URLconf (bench/urls.py), never in the product.
+The API anchors are bare DRF: DRF's own JSONRenderer, not the product's default renderer
+(common.renderers.FastJSONRenderer, which is part of what the product does to be fast).
 """
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +22,7 @@ class BareOneQueryApi(APIView):
     """
 
     permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
         from creators.models import CreatorProfile
@@ -38,6 +42,7 @@ class BareProductPageApi(APIView):
     """
 
     permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
         from shops.models import Product

@@ -23,11 +23,11 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from bench.harness import Result, compare_load, gunicorn
 from common.api import parse_query
+from common.renderers import FastJSONRenderer
 from creators.models import User
 from creators.services import creator_become, user_create
 from shops.apis import ProductListApi, ProductSerializer, catalogue_values, product_rows
@@ -150,7 +150,7 @@ def breakdown(client: Client) -> dict[str, float]:
     paginator, values = page()
     rows = product_rows(values)
     body = paginator.get_paginated_response(rows).data
-    render = JSONRenderer().render
+    render = FastJSONRenderer().render
     # The hand-built rows must be exactly what ProductSerializer (the documented schema) gives.
     instances = list(product_list_public(shop_slug=SLUG)[:PAGE_SIZE])
     assert render(rows) == render(ProductSerializer(instances, many=True).data)

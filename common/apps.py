@@ -8,3 +8,6 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from common import lookups  # noqa: F401  registers the has_item JSON lookup
+        from common.db import connect_signals
+
+        connect_signals()

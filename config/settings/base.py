@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
         "checkout": env("THROTTLE_CHECKOUT", default="30/min"),
         "offer_create": env("THROTTLE_OFFER_CREATE", default="60/hour"),
     },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.FastJSONRenderer"],  # DRF's JSON, written by orjson
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `format` is a filter here (reel, carousel, standard), not a renderer override.
