@@ -11,9 +11,10 @@ from shops import order_urls
 from shops import views as shop_views
 
 api_v1 = [
+    # The public catalogue is the busiest API: its patterns are tried first (none overlap).
+    path("", include("shops.api_urls")),
     path("", include("creators.api_urls")),
     path("", include("payments.api_urls")),
-    path("", include("shops.api_urls")),
     path("", include("bonuses.api_urls")),
     path("", include("marketplace.api_urls")),
     path("affiliates/", include("affiliates.api_urls")),

@@ -23,6 +23,7 @@ from common.api import MoneyField, money_fields, parse, parse_query
 from common.errors import ApplicationError
 from common.money import Money, currency_validate
 from common.pagination import DefaultCursorPagination
+from common.query_memo import CompiledOnce
 from common.schema import errors
 from creators.selectors import creator_get_for_user, user_from_request
 from marketplace.selectors import brand_list_for_user
@@ -287,8 +288,14 @@ class ProductListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         data = parse_query(self.FilterSerializer, request.query_params)
-        filters = {"shop_slug": data.get("shop"), "type": data.get("type"), "q": data.get("q")}
-        rows = catalogue_values(**filters, sort=data["sort"], **self.price_filters(data))
+        filters = {
+            "shop_slug": data.get("shop"),
+            "type": data.get("type"),
+            "q": data.get("q"),
+            "sort": data["sort"],
+            **self.price_filters(data),
+        }
+        rows = CompiledOnce(catalogue_values(**filters), key=tuple(sorted(filters.items())))
         paginator = self.Pagination()
         paginator.ordering = SORT_ORDERINGS[data["sort"]]
         page = paginator.paginate_queryset(rows, request, self)
