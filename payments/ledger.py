@@ -361,7 +361,10 @@ def _balances_apply_in_order(batches: list[list[_Line]], overdraft_ids: frozense
     }
     guarded = {
         a.pk: a
-        for a in LedgerAccount.objects.select_for_update()
+        # FOR NO KEY UPDATE, the lock the balance UPDATE takes anyway: it excludes other
+        # balance writers but not the FOR KEY SHARE that inserting an entry takes on its
+        # account, so two batches that both inserted entries cannot deadlock here.
+        for a in LedgerAccount.objects.select_for_update(no_key=True)
         .filter(pk__in=set(currencies) - set(free))
         .order_by("pk")
     }

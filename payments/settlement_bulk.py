@@ -5,18 +5,24 @@ the ORM, which is clear and general, but for a backlog of thousands of charges t
 work costs several times the database's. This module writes exactly the same rows — the same
 ledger transaction per payment (reference, kind, description, metadata, commission rules applied,
 content hash), the same entries, holds and ``Payment.settlement`` — from plain ints and tuples,
-with one ``unnest()`` statement per table. The database's own rules guard the result as they
-guard any posting (the ledger triggers), and ``tests/payments/test_settlement_bulk.py`` checks
-that both paths write identical rows.
+with one statement for all of them. The database's own rules guard the result as they guard
+any posting (the ledger triggers), and ``tests/payments/test_settlement_bulk.py`` checks that
+both paths write identical rows.
+
+The rows travel as ONE JSON document per statement (``jsonb_to_recordset``): json.dumps is C,
+while psycopg adapts a Python list to an array literal element by element in Python (with a
+regex escape per string), which cost more than the database's work for the JSON columns.
+Accounts seen for the first time are created by one INSERT … ON CONFLICT DO NOTHING in key
+order, not one get_or_create (and savepoint) each.
 
 It takes the common case only: every split a plain earning (no escrow), every split valid, every
 commission rule found, no settlement reference already taken. For anything else it returns None
 before writing, and the caller settles the batch the general way, which logs and skips bad
 payments one by one.
 
-Locking is the general path's: the payments (SKIP LOCKED, pk order), then the accounts that must
-not go negative in pk order, then the platform's free-sign accounts in pk order just before the
-commit.
+Locking follows the general path's order: the payments (SKIP LOCKED, pk order), then the
+accounts that must not go negative in pk order, then the platform's free-sign accounts in pk
+order just before the commit — with FOR NO KEY UPDATE, see _balances_apply().
 """
 
 import hashlib
@@ -32,13 +38,14 @@ from django.utils import timezone
 
 from common.money import currency_validate
 from payments.commission import commission_rule_pick, commission_rules_load
-from payments.enums import AccountKind, CommissionSource, PaymentStatus
-from payments.ledger import accounts_get_or_create
+from payments.enums import FREE_KINDS, AccountKind, CommissionSource, PaymentStatus
 from payments.models import PARTY_PATTERN, PLATFORM, CommissionRule, LedgerTransaction, Payment
 from payments.settlement import MAX_HOLD_DAYS, SPLIT_KEYS, SPLIT_REQUIRED_KEYS
 
 SOURCES = frozenset(CommissionSource.values)
 BPS = 10_000
+
+AccountKey = tuple[str, str, str]  # (party, kind, currency)
 
 
 def settlement_post_bulk(*, payment_ids: Sequence[int]) -> int | None:
@@ -63,9 +70,9 @@ def settlement_post_bulk(*, payment_ids: Sequence[int]) -> int | None:
     references = [plan["reference"] for plan in plans]
     if LedgerTransaction.objects.filter(reference__in=references).exists():
         return None  # a half-settled payment: the general path explains it
-    keys = {key for plan in plans for key, _amount in plan["lines"]}
-    accounts = accounts_get_or_create(keys=keys)
-    _write(plans, accounts, now)
+    with connection.cursor() as cursor:
+        accounts = _accounts_get_or_create(cursor, {key for plan in plans for key, _amount in plan["lines"]})
+        _write(cursor, plans, accounts, now)
     return len(plans)
 
 
@@ -155,93 +162,145 @@ def _splits_parse(splits: object, amount: int) -> list[tuple[str, int, str, int 
     return parsed if total == amount else None
 
 
-# ---------------------------------------------------------------- writing, one statement a table
+# ---------------------------------------------------------------- writing
 
 
-def _write(plans: list[dict[str, Any]], accounts: dict, now: datetime) -> None:
-    with connection.cursor() as cursor:
-        transaction_ids = _transactions_insert(cursor, plans, accounts, now)
-        entries = [
-            (transaction_ids[plan["reference"]], accounts[key].pk, plan["currency"], amount)
-            for plan in plans
-            for key, amount in plan["lines"]
+def _accounts_get_or_create(cursor, keys: set[AccountKey]) -> dict[AccountKey, tuple[int, bool]]:
+    """(id, allow_negative) of each account, creating the missing ones (payments.ledger's
+    account_get_or_create rules: the parties, kinds and currencies are already checked by _plan).
+
+    Race-safe like get_or_create: a concurrent first use of the same account makes ON CONFLICT
+    wait for that transaction and then skip the row, and the second read sees it. Rows are
+    inserted in key order, so two batches creating the same accounts never wait in a cycle."""
+    found = _accounts_fetch(cursor, keys)
+    missing = sorted(keys - found.keys())
+    if missing:
+        rows = [
+            {"p": party, "k": kind, "c": currency, "n": kind in FREE_KINDS}
+            for party, kind, currency in missing
         ]
         cursor.execute(
-            "INSERT INTO payments_ledgerentry (transaction_id, account_id, currency, amount_minor) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[])",
-            _columns(entries, 4),
+            "INSERT INTO payments_ledgeraccount (party, kind, currency, allow_negative, balance_minor, "
+            "created_at) SELECT p, k, c, n, 0, now() FROM jsonb_to_recordset(%s::jsonb) "
+            "AS t(p varchar, k varchar, c varchar, n boolean) "
+            # byte order, as Python sorts: the order account_get_or_create callers create them in
+            'ORDER BY p COLLATE "C", k COLLATE "C", c COLLATE "C" '
+            "ON CONFLICT (party, kind, currency) DO NOTHING",
+            [json.dumps(rows)],
         )
-        holds = [
-            (party, plan["currency"], net, 0, source, transaction_ids[plan["reference"]], release_at)
-            for plan in plans
-            for party, net, source, release_at in plan["holds"]
-        ]
-        cursor.execute(
-            "INSERT INTO payments_hold (party, currency, amount_minor, refunded_minor, source, origin_id, "
-            "release_at) SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[], "
-            "%s::varchar[], %s::bigint[], %s::timestamptz[])",
-            _columns(holds, 7),
-        )
-        _balances_apply(cursor, entries, accounts)
-        settled = [(plan["payment_id"], transaction_ids[plan["reference"]]) for plan in plans]
-        cursor.execute(
-            "UPDATE payments_payment AS p SET settlement_id = v.transaction_id, updated_at = %s "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(payment_id, transaction_id) "
-            "WHERE p.id = v.payment_id",
-            [now, *_columns(settled, 2)],
-        )
+        found.update(_accounts_fetch(cursor, set(missing)))
+    return found
 
 
-def _transactions_insert(
-    cursor, plans: list[dict[str, Any]], accounts: dict, now: datetime
-) -> dict[str, int]:
+def _accounts_fetch(cursor, keys: set[AccountKey]) -> dict[AccountKey, tuple[int, bool]]:
+    cursor.execute(
+        "SELECT a.party, a.kind, a.currency, a.id, a.allow_negative FROM payments_ledgeraccount a "
+        "JOIN jsonb_to_recordset(%s::jsonb) AS t(p varchar, k varchar, c varchar) "
+        "ON a.party = t.p AND a.kind = t.k AND a.currency = t.c",
+        [json.dumps([{"p": party, "k": kind, "c": currency} for party, kind, currency in keys])],
+    )
+    return {(party, kind, currency): (pk, free) for party, kind, currency, pk, free in cursor.fetchall()}
+
+
+def _write(cursor, plans: list[dict[str, Any]], accounts: dict, now: datetime) -> None:
+    _rows_insert(cursor, plans, accounts, now)
+    _balances_apply(cursor, plans, accounts)
+
+
+# One statement (one round trip) writes the transactions, their entries and holds, and points
+# each payment at its settlement. The entries and holds find their transaction by reference;
+# the foreign keys and the ledger's statement trigger are checked at the end of the statement,
+# when every row of it is there. Entries and holds keep the plan's order (ordinality).
+ROWS_INSERT = """
+WITH planned AS (
+    SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
+        payment bigint, reference varchar, kind varchar, description varchar, metadata jsonb,
+        commission_rule jsonb, content_hash varchar, currency varchar, entries jsonb, holds jsonb
+    )) WITH ORDINALITY AS p(payment, reference, kind, description, metadata, commission_rule,
+                            content_hash, currency, entries, holds, n)
+), posted AS (
+    INSERT INTO payments_ledgertransaction
+        (reference, kind, description, metadata, commission_rule, content_hash, created_at)
+    SELECT reference, kind, description, metadata, commission_rule, content_hash, %(now)s
+      FROM planned ORDER BY n
+    RETURNING id, reference
+), settled AS (
+    SELECT planned.*, posted.id AS transaction_id FROM planned JOIN posted USING (reference)
+), entries AS (
+    INSERT INTO payments_ledgerentry (transaction_id, account_id, currency, amount_minor)
+    SELECT s.transaction_id, e.account, s.currency, e.amount
+      FROM settled s, ROWS FROM (jsonb_to_recordset(s.entries) AS (account bigint, amount bigint))
+           WITH ORDINALITY AS e(account, amount, line)
+     ORDER BY s.n, e.line
+), holds AS (
+    INSERT INTO payments_hold
+        (party, currency, amount_minor, refunded_minor, source, origin_id, release_at)
+    SELECT h.party, s.currency, h.amount, 0, h.source, s.transaction_id, h.release_at
+      FROM settled s, ROWS FROM (jsonb_to_recordset(s.holds) AS (
+               party varchar, amount bigint, source varchar, release_at timestamptz
+           )) WITH ORDINALITY AS h(party, amount, source, release_at, line)
+     ORDER BY s.n, h.line
+)
+UPDATE payments_payment AS p SET settlement_id = s.transaction_id, updated_at = %(now)s
+  FROM settled s WHERE p.id = s.payment
+"""
+
+
+def _rows_insert(cursor, plans: list[dict[str, Any]], accounts: dict, now: datetime) -> None:
     rows = [
-        (
-            plan["reference"],
-            plan["kind"],
-            plan["description"][:255],
-            json.dumps(plan["metadata"]),
-            json.dumps(plan["commission_rule"]),
-            _content_hash(plan["kind"], plan["lines"], plan["currency"], accounts),
-        )
+        {
+            "payment": plan["payment_id"],
+            "reference": plan["reference"],
+            "kind": plan["kind"],
+            "description": plan["description"][:255],
+            "metadata": plan["metadata"],
+            "commission_rule": plan["commission_rule"],
+            "content_hash": _content_hash(plan["kind"], plan["lines"], plan["currency"], accounts),
+            "currency": plan["currency"],
+            "entries": [{"account": accounts[key][0], "amount": amount} for key, amount in plan["lines"]],
+            "holds": [
+                {"party": party, "amount": net, "source": source, "release_at": release_at.isoformat()}
+                for party, net, source, release_at in plan["holds"]
+            ],
+        }
         for plan in plans
     ]
-    cursor.execute(
-        "INSERT INTO payments_ledgertransaction (reference, kind, description, metadata, commission_rule, "
-        "content_hash, created_at) SELECT r, k, d, m::jsonb, c::jsonb, h, %s FROM unnest(%s::varchar[], "
-        "%s::varchar[], %s::varchar[], %s::text[], %s::text[], %s::varchar[]) AS t(r, k, d, m, c, h) "
-        "RETURNING reference, id",
-        [now, *_columns(rows, 6)],
-    )
-    return dict(cursor.fetchall())
+    cursor.execute(ROWS_INSERT, {"rows": json.dumps(rows), "now": now})
+    if cursor.rowcount != len(plans):  # every payment is locked by this transaction: cannot happen
+        raise RuntimeError(f"settled {cursor.rowcount} of {len(plans)} payments")
 
 
 def _content_hash(kind: str, lines: list, currency: str, accounts: dict) -> str:
     # payments.ledger._content_hash over the same sorted (account, currency, amount) lines.
-    entries = sorted([accounts[key].pk, currency, amount] for key, amount in lines)
+    entries = sorted([accounts[key][0], currency, amount] for key, amount in lines)
     content = {"kind": kind, "reverses": None, "entries": entries}
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
-def _balances_apply(cursor, entries: list[tuple], accounts: dict) -> None:
+def _balances_apply(cursor, plans: list[dict[str, Any]], accounts: dict) -> None:
     """Add each account's total to its cached balance: the guarded accounts (only credited here,
-    so never overdrawn) locked in pk order first, the platform's hot free-sign rows last."""
+    so never overdrawn) locked in pk order first, the platform's hot free-sign rows last.
+
+    FOR NO KEY UPDATE is the lock the UPDATE itself takes: it excludes every other balance
+    update, but not the FOR KEY SHARE lock that another transaction's entry insert takes on the
+    same account through the foreign key. FOR UPDATE would conflict with that one, so two
+    batches that had both inserted entries on the platform's accounts could each wait for the
+    other's commit (a deadlock), and every batch's entry insert waited for the batch holding
+    the platform's rows to commit."""
     deltas: dict[int, int] = defaultdict(int)
-    for _transaction, account_id, _currency, amount in entries:
-        deltas[account_id] += amount
-    free = {account.pk for account in accounts.values() if account.allow_negative}
+    for plan in plans:
+        for key, amount in plan["lines"]:
+            deltas[accounts[key][0]] += amount
+    free = {pk for pk, allow_negative in accounts.values() if allow_negative}
     for group in (sorted(set(deltas) - free), sorted(set(deltas) & free)):
         if not group:
             continue
         cursor.execute(
-            "SELECT id FROM payments_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [group]
+            "SELECT id FROM payments_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [group],
         )
         cursor.execute(
             "UPDATE payments_ledgeraccount AS a SET balance_minor = a.balance_minor + v.delta "
             "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, delta) WHERE a.id = v.id",
             [group, [deltas[account_id] for account_id in group]],
         )
-
-
-def _columns(rows: list[tuple], width: int) -> list[list]:
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _i in range(width)]

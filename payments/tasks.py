@@ -17,7 +17,8 @@ RETRY = {
 }
 
 
-@shared_task(name="payments.settle_payment", **RETRY)
+# Nothing reads a settlement task's return value: storing it would cost a Redis write per task.
+@shared_task(name="payments.settle_payment", ignore_result=True, **RETRY)
 def settle_payment(payment_id: int) -> None:
     from payments.models import Payment
     from payments.settlement import settlement_post
@@ -25,7 +26,7 @@ def settle_payment(payment_id: int) -> None:
     settlement_post(payment=Payment.objects.get(pk=payment_id))
 
 
-@shared_task(name="payments.settle_payments", **RETRY)
+@shared_task(name="payments.settle_payments", ignore_result=True, **RETRY)
 def settle_payments(payment_ids: list[int]) -> int:
     """Settle a batch of paid payments in one database transaction (each exactly once)."""
     from payments.settlement import settlement_post_many

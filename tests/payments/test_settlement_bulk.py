@@ -5,11 +5,22 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
+from django.db import connection, transaction
 
-from payments.models import Hold, LedgerEntry, LedgerTransaction, Payment
+from payments.enums import AccountKind
+from payments.models import (
+    PLATFORM,
+    Hold,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    party_for_user,
+)
 from payments.selectors import ledger_check
 from payments.settlement import settlement_post_many
 from payments.settlement_bulk import settlement_post_bulk
+from payments.tasks import settle_payment, settle_payments
 from tests.conftest import make_user
 from tests.payments.factories import paid_payment, split
 
@@ -112,3 +123,43 @@ def test_what_the_bulk_path_cannot_take_goes_to_the_general_path(people, splits)
     Payment.objects.filter(pk=payment.pk).update(splits=splits)
     assert settlement_post_bulk(payment_ids=[payment.pk]) is None
     assert not LedgerTransaction.objects.exists()
+
+
+def test_first_time_accounts_are_created_in_one_statement(people, django_assert_max_num_queries):
+    payments = _batch(people)  # four new parties in USD and JPY, the platform's accounts too
+    with django_assert_max_num_queries(11):  # not four queries (and savepoints) per new account
+        assert settlement_post_bulk(payment_ids=[p.pk for p in payments]) == 4
+    created = set(LedgerAccount.objects.values_list("party", "kind", "currency", "allow_negative"))
+    assert (PLATFORM, AccountKind.STRIPE_CLEARING, "JPY", True) in created
+    assert (PLATFORM, AccountKind.COMMISSION_REVENUE, "USD", True) in created
+    assert (party_for_user(people[0]), AccountKind.PENDING, "USD", False) in created
+    assert ledger_check() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_balances_do_not_wait_for_another_batchs_entries_on_the_same_accounts(people):
+    # given: the platform's accounts exist, and another settlement has inserted entries on them
+    # (its foreign key checks hold FOR KEY SHARE on those rows until it commits)
+    settlement_post_many(payment_ids=[paid_payment(split(people[0], 1_000), paid_at=PAID_AT).pk])
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.execute(
+            "SELECT id FROM payments_ledgeraccount WHERE party = %s FOR KEY SHARE", [PLATFORM]
+        ).fetchall()
+        payment = paid_payment(split(people[1], 2_000), paid_at=PAID_AT)
+        # when: this batch updates the same balances (a FOR UPDATE lock would wait for the other
+        # transaction, and two such batches would each wait for the other: a deadlock)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            assert settlement_post_many(payment_ids=[payment.pk]) == 1
+    finally:
+        other.rollback()
+        other.close()
+    # then
+    assert Payment.objects.get(pk=payment.pk).settlement_id is not None
+    assert ledger_check() == []
+
+
+def test_nothing_stores_a_settlement_tasks_result():
+    assert settle_payments.ignore_result and settle_payment.ignore_result
