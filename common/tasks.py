@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import connection
 from django.utils import timezone
 
 
@@ -6,6 +7,17 @@ from django.utils import timezone
 def ping(payload: str) -> str:
     """Round-trip check used by /healthz tests and the real-worker test."""
     return f"pong:{payload}"
+
+
+@shared_task(name="common.db_session", acks_late=True)
+def db_session() -> int:
+    """The worker's database session: PostgreSQL's backend process id (0 elsewhere). The worker
+    test uses it to see whether consecutive tasks share a connection."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 @shared_task(name="common.heartbeat", acks_late=True)

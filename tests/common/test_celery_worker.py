@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
-from common.tasks import ping
+from common.tasks import db_session, ping
 from config.celery_app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def worker(redis_url):
+def start_worker(redis_url, **env_extra):
     """Start `celery worker` on a private queue, so no other worker can take our task."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
@@ -27,6 +27,7 @@ def worker(redis_url):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        **env_extra,
     }
     process = subprocess.Popen(
         [
@@ -49,12 +50,37 @@ def worker(redis_url):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield queue
+    return queue, process
+
+
+def stop_worker(process):
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def worker(redis_url):
+    queue, process = start_worker(redis_url)
+    yield queue
+    stop_worker(process)
+
+
+@pytest.fixture
+def real_broker(redis_url, monkeypatch):
+    monkeypatch.setattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    app.conf.update(task_always_eager=False, broker_url=redis_url, result_backend=redis_url)
+    yield
+    app.conf.update(task_always_eager=True)
+
+
+def _sessions(queue, count=3):
+    # This test is the client, not a task: the guard against joining inside a task is lifted.
+    return [
+        db_session.apply_async(queue=queue).get(timeout=60, disable_sync_subtasks=False) for _ in range(count)
+    ]
 
 
 def test_a_real_worker_completes_a_task(worker, redis_url, monkeypatch):
@@ -68,3 +94,23 @@ def test_a_real_worker_completes_a_task(worker, redis_url, monkeypatch):
         assert result.status == "SUCCESS"
     finally:
         app.conf.update(task_always_eager=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("conn_max_age", "shared"), [("60", True), ("0", False)])
+def test_a_worker_keeps_its_database_session_as_web_processes_do(
+    redis_url, real_broker, conn_max_age, shared
+):
+    """With CONN_MAX_AGE, consecutive tasks share one PostgreSQL session (Celery alone would open
+    a new one for each task); without it, each task has its own, as each request would."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the session id is PostgreSQL's backend pid")
+    database_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    queue, process = start_worker(redis_url, DATABASE_URL=database_url, CONN_MAX_AGE=conn_max_age)
+    try:
+        sessions = _sessions(queue)
+    finally:
+        stop_worker(process)
+    assert all(sessions)
+    assert (len(set(sessions)) == 1) is shared
+    assert shared or len(set(sessions)) == len(sessions)
