@@ -1,9 +1,13 @@
 """Production: secrets and hosts must come from the environment; `check --deploy` is clean."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES, env
+from config.settings.base import DATABASES, STORAGES, env
 
 DEBUG = False
+# Persistent database connections for web processes and Celery workers (config/celery_app.py),
+# checked before reuse after each request or task: no new PostgreSQL session per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
