@@ -286,10 +286,18 @@ class RunChunk(models.Model):
 class Award(models.Model):
     """What one creator earned in one run, with how it was reached (``details``)."""
 
-    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="awards")
+    # A run writes 100,000 awards, each into every index, and rewrites them all once at the pool
+    # split: only the indexes something reads are kept. The run is found through the unique
+    # (run, creator) below, which leads with it. Nothing looks awards up by enrolment or formula
+    # version, and neither is ever deleted (PROTECT, versions are immutable once used): their
+    # foreign keys stay, without an index of their own. The table keeps half of each page free
+    # (fillfactor, migration 0004) so that the pool split's rewrite of every row stays in place.
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="awards", db_index=False)
     creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="bonus_awards")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="awards")
-    formula_version = models.ForeignKey(FormulaVersion, on_delete=models.PROTECT, related_name="awards")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="awards", db_index=False)
+    formula_version = models.ForeignKey(
+        FormulaVersion, on_delete=models.PROTECT, related_name="awards", db_index=False
+    )
     country = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     eligible = models.BooleanField(default=True)
@@ -341,10 +349,22 @@ class Award(models.Model):
 class Receipt(models.Model):
     """One post's line on an award: raw and qualified counters, the rules applied, its value."""
 
-    # No index of its own: the unique (award, post) below leads with award, and a run writes a
-    # million receipts, each into every index.
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="receipts", db_index=False)
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # A run writes a million receipts, each into every index and, with a foreign key, each
+    # checked against its award and its post (a lookup and a row lock per key at commit: 40% of
+    # a chunk's time). So no index of their own (the unique (award, post) below leads with award)
+    # and no constraint in the database (db_constraint=False); integrity holds without them:
+    # - a receipt is written only by the run, in the transaction that inserts its award (the
+    #   id comes from that insert) and from the post it has just read;
+    # - a receipt goes with its award: runs._awards_delete deletes the receipts first, and
+    #   Django's CASCADE below still deletes them with an award deleted through the ORM;
+    # - posts are never deleted, only marked (Post.is_deleted), and Django's PROTECT below
+    #   still refuses to delete a post that a receipt explains.
+    award = models.ForeignKey(
+        Award, on_delete=models.CASCADE, related_name="receipts", db_index=False, db_constraint=False
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     format = models.CharField(max_length=16)
     counted = models.BooleanField()
     views = models.BigIntegerField()
