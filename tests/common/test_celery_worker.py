@@ -15,6 +15,7 @@ from django.db import connection
 
 from common.tasks import db_session, ping
 from config.celery_app import app
+from tests.payments.test_payout_worker_kill import worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,8 +106,7 @@ def test_a_worker_keeps_its_database_session_as_web_processes_do(
     a new one for each task); without it, each task has its own, as each request would."""
     if connection.vendor != "postgresql":
         pytest.skip("the session id is PostgreSQL's backend pid")
-    database_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
-    queue, process = start_worker(redis_url, DATABASE_URL=database_url, CONN_MAX_AGE=conn_max_age)
+    queue, process = start_worker(redis_url, DATABASE_URL=worker_database_url(), CONN_MAX_AGE=conn_max_age)
     try:
         sessions = _sessions(queue)
     finally:
