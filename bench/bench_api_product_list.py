@@ -32,11 +32,10 @@ from rest_framework.request import Request
 
 from bench.harness import Result, compare_load, gunicorn
 from common.api import parse_query
-from common.query_memo import CompiledOnce
 from common.renderers import FastJSONRenderer
 from creators.models import User
 from creators.services import creator_become, user_create
-from shops.apis import ProductListApi, ProductSerializer, catalogue_values, product_rows
+from shops.apis import ProductListApi, ProductSerializer, catalogue_page_rows, product_rows
 from shops.enums import ProductStatus, ProductType, ShopStatus
 from shops.models import Product, ProductImage, Shop
 from shops.selectors import SORT_ORDERINGS, product_list_public
@@ -148,8 +147,7 @@ def breakdown(client: Client) -> dict[str, float]:
     def page() -> tuple[ProductListApi.Pagination, list[dict[str, Any]]]:
         # As the view does: the base query memoised per set of filters, the page's SQL compiled
         # once per distinct request (common.query_memo.CompiledOnce), the rows read every time.
-        query = {"shop_slug": SLUG, "type": None, "q": None, "sort": data["sort"], **price_filters}
-        rows = CompiledOnce(catalogue_values(**query), key=tuple(sorted(query.items())))
+        rows = catalogue_page_rows(shop_slug=SLUG, type=None, q=None, sort=data["sort"], **price_filters)
         paginator = ProductListApi.Pagination()
         paginator.ordering = SORT_ORDERINGS[data["sort"]]
         return paginator, paginator.paginate_queryset(rows, request, view)

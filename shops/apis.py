@@ -228,6 +228,12 @@ def catalogue_values(**filters: Any) -> QuerySet[Product, dict[str, Any]]:
     return product_list_public(**filters).prefetch_related(None).values(*ROW_FIELDS)
 
 
+def catalogue_page_rows(**filters: Any) -> CompiledOnce:
+    """catalogue_values(**filters) for the cursor paginator: the page's SQL compiled once per
+    distinct request (common.query_memo), keyed by these filters."""
+    return CompiledOnce(catalogue_values(**filters), key=tuple(sorted(filters.items())))
+
+
 class ProductListApi(APIView):
     """Active products of open shops. Price bounds are major units of one currency (the shop's,
     or ``currency``); sorting by price is meaningful within one currency."""
@@ -295,7 +301,7 @@ class ProductListApi(APIView):
             "sort": data["sort"],
             **self.price_filters(data),
         }
-        rows = CompiledOnce(catalogue_values(**filters), key=tuple(sorted(filters.items())))
+        rows = catalogue_page_rows(**filters)
         paginator = self.Pagination()
         paginator.ordering = SORT_ORDERINGS[data["sort"]]
         page = paginator.paginate_queryset(rows, request, self)
