@@ -479,13 +479,18 @@ def _overdraft_ids(accounts: Collection[LedgerAccount]) -> frozenset[int]:
 
 
 def _content_hash(*, kind: str, lines: list[_Line], reverses: LedgerTransaction | None) -> str:
-    # Only what moves money is compared: a retry whose description or metadata changed (a
-    # timestamp, a new log line) is still the same posting.
-    content = {
-        "kind": kind,
-        "reverses": reverses.pk if reverses is not None else None,
-        "entries": [[line.account_id, line.currency, line.amount_minor] for line in lines],
-    }
+    entries = [[line.account_id, line.currency, line.amount_minor] for line in lines]
+    return content_hash(kind=kind, entries=entries, reverses_id=reverses.pk if reverses is not None else None)
+
+
+def content_hash(*, kind: str, entries: list[list], reverses_id: int | None = None) -> str:
+    """A posting's content hash from its sorted [account id, currency, amount] entries.
+
+    Only what moves money is compared: a retry whose description or metadata changed (a
+    timestamp, a new log line) is still the same posting. The bulk settlement path
+    (settlement_bulk) hashes with this too, so both write the same hash for the same posting.
+    """
+    content = {"kind": kind, "reverses": reverses_id, "entries": entries}
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -25,7 +25,6 @@ accounts that must not go negative in pk order, then the platform's free-sign ac
 order just before the commit — with FOR NO KEY UPDATE, see _balances_apply().
 """
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from django.utils import timezone
 from common.money import currency_validate
 from payments.commission import commission_rule_pick, commission_rules_load
 from payments.enums import FREE_KINDS, AccountKind, CommissionSource, PaymentStatus
+from payments.ledger import content_hash
 from payments.models import PARTY_PATTERN, PLATFORM, CommissionRule, LedgerTransaction, Payment
 from payments.settlement import MAX_HOLD_DAYS, SPLIT_KEYS, SPLIT_REQUIRED_KEYS
 
@@ -271,10 +271,9 @@ def _rows_insert(cursor, plans: list[dict[str, Any]], accounts: dict, now: datet
 
 
 def _content_hash(kind: str, lines: list, currency: str, accounts: dict) -> str:
-    # payments.ledger._content_hash over the same sorted (account, currency, amount) lines.
+    # The general path hashes its lines sorted by (account, currency, amount): the same here.
     entries = sorted([accounts[key][0], currency, amount] for key, amount in lines)
-    content = {"kind": kind, "reverses": None, "entries": entries}
-    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+    return content_hash(kind=kind, entries=entries)
 
 
 def _balances_apply(cursor, plans: list[dict[str, Any]], accounts: dict) -> None:
