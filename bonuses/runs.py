@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
@@ -74,6 +73,7 @@ from bonuses.services import (
     version_for_period,
 )
 from common.bulk import bulk_set
+from common.db import psycopg_cursor
 from common.errors import ApplicationError
 from common.money import Money
 from creators.models import Post, User
@@ -435,10 +435,9 @@ def _awards_copy(awards: list[Award]) -> None:
         )
         for award, (pk,) in zip(awards, cursor.fetchall(), strict=True):
             award.pk = pk
-    connection.ensure_connection()
     columns = ", ".join(AWARD_COLUMNS)
     with (
-        psycopg.Cursor(connection.connection) as raw,
+        psycopg_cursor() as raw,
         raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for a in awards:
@@ -468,10 +467,9 @@ def _receipts_copy(lines: list[tuple[int, Line]]) -> None:
 
     Same rows as bulk_create would write (the columns above), inside the caller's transaction.
     """
-    connection.ensure_connection()
     table, columns = Receipt._meta.db_table, ", ".join(RECEIPT_COLUMNS)
     with (
-        psycopg.Cursor(connection.connection) as raw,
+        psycopg_cursor() as raw,
         raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for award_id, line in lines:
@@ -623,8 +621,7 @@ def _pool_rows(run: Run, *, countries: list[str]) -> list[tuple[int, str, bool, 
             .order_by("creator_id")
             .values_list("pk", "country", "eligible", "score", "cap_minor")
         )
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as raw:
+    with psycopg_cursor() as raw:
         raw.execute(
             f"SELECT id, country, eligible, score, cap_minor FROM {Award._meta.db_table} "  # noqa: S608
             "WHERE run_id = %s AND country = ANY(%s) ORDER BY creator_id",
@@ -644,8 +641,7 @@ def _pool_shares_write(*, ids: list[int], amounts: dict[int, int], pools: dict[s
     the shares travel, as binary arrays (Django's cursor would quote every number into the SQL).
     """
     countries = list(pools)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as raw:
+    with psycopg_cursor() as raw:
         raw.execute(
             f"UPDATE {Award._meta.db_table} AS a SET pool_total_minor = c.total, "  # noqa: S608
             "pool_score_total = c.score_total, amount_minor = coalesce(u.amount, a.amount_minor) "

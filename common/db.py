@@ -1,4 +1,5 @@
-"""PostgreSQL connection tuning applied to every new connection (see CommonConfig.ready).
+"""PostgreSQL connection tuning applied to every new connection (see CommonConfig.ready), and
+psycopg_cursor() for the bulk statements that need psycopg's own cursor.
 
 Timestamps: Django (5.2, psycopg 3) loads every ``timestamptz`` value through a Python subclass
 of psycopg's pure-Python loader, so that the result carries the connection's time zone. That
@@ -12,10 +13,12 @@ the cost, so that loader is registered instead. Any other time zone keeps Django
 import datetime
 from typing import Any
 
+import psycopg
+from django.db import connection as default_connection
 from django.db.backends.signals import connection_created
+from psycopg.pq import Format
 
 try:  # the C implementation ships with psycopg[binary] (or [c]); without it nothing changes
-    from psycopg.pq import Format
     from psycopg_binary._psycopg import TimestamptzLoader as _CTimestamptzLoader  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - the project installs psycopg[binary]
     _CTimestamptzLoader = None
@@ -26,7 +29,7 @@ class UtcTimestamptzLoader:
     its own before re-registering a loader per cursor; ``format`` is what psycopg registers."""
 
     timezone = datetime.UTC
-    format = Format.TEXT if _CTimestamptzLoader is not None else None
+    format = Format.TEXT
 
     def __new__(cls, oid: int, context: Any = None) -> Any:
         return _CTimestamptzLoader(oid, context)
@@ -42,3 +45,13 @@ def fast_timestamps_register(sender: Any, connection: Any, **kwargs: Any) -> Non
 
 def connect_signals() -> None:
     connection_created.connect(fast_timestamps_register, dispatch_uid="common.db.fast_timestamps")
+
+
+def psycopg_cursor() -> psycopg.Cursor:
+    """A psycopg cursor on Django's PostgreSQL connection, in the transaction Django holds open.
+
+    Server-side binding: arrays travel as parameters instead of being quoted element by element
+    into the SQL (Django's client-side cursor), and COPY and binary results are available.
+    """
+    default_connection.ensure_connection()
+    return psycopg.Cursor(default_connection.connection)

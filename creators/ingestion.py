@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from common.db import psycopg_cursor
 from common.errors import ApplicationError
 from creators.enums import COUNTER_FIELDS, PostFormat
 from creators.models import CreatorProfile, FollowerSnapshot, MetricSnapshot, Post
@@ -365,10 +366,7 @@ def _bulk_cursor() -> Any:
     quote every element in Python). Elsewhere, Django's own cursor.
     """
     if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        return psycopg.Cursor(connection.connection)
+        return psycopg_cursor()
     return connection.cursor()
 
 
