@@ -39,7 +39,7 @@ from common.money import currency_validate
 from payments.commission import commission_rule_pick, commission_rules_load
 from payments.enums import FREE_KINDS, AccountKind, CommissionSource, PaymentStatus
 from payments.ledger import content_hash
-from payments.models import PARTY_PATTERN, PLATFORM, CommissionRule, LedgerTransaction, Payment
+from payments.models import PARTY_PATTERN, PLATFORM, CommissionRule
 from payments.settlement import MAX_HOLD_DAYS, SPLIT_KEYS, SPLIT_REQUIRED_KEYS
 
 SOURCES = frozenset(CommissionSource.values)
@@ -51,37 +51,65 @@ AccountKey = tuple[str, str, str]  # (party, kind, currency)
 def settlement_post_bulk(*, payment_ids: Sequence[int]) -> int | None:
     """Settle the batch set-based and return how many were settled, or None (nothing written)
     when the batch needs the general path. Caller holds an open database transaction."""
-    rows = list(
-        Payment.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=set(payment_ids), settlement__isnull=True, status=PaymentStatus.SUCCEEDED)
-        .order_by("pk")
-        .values_list("pk", "reference", "source", "amount_minor", "currency", "country", "paid_at", "splits")
-    )
-    if not rows:
-        return 0
-    rules = commission_rules_load()
-    now = timezone.now()
-    plans = []
-    for row in rows:
-        plan = _plan(row, rules, now)
-        if plan is None:
-            return None
-        plans.append(plan)
-    references = [plan["reference"] for plan in plans]
-    if LedgerTransaction.objects.filter(reference__in=references).exists():
-        return None  # a half-settled payment: the general path explains it
     with connection.cursor() as cursor:
+        cursor.execute(PAYMENTS_LOCK, [sorted(set(payment_ids)), PaymentStatus.SUCCEEDED])
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        if any(half_settled for *_row, half_settled in rows):
+            return None  # a half-settled payment: the general path explains it
+        rules = commission_rules_load()
+        now = timezone.now()
+        picker = _RulePicker(rules)
+        plans = []
+        for *row, _half_settled in rows:
+            plan = _plan(row, picker, now)
+            if plan is None:
+                return None
+            plans.append(plan)
         accounts = _accounts_get_or_create(cursor, {key for plan in plans for key, _amount in plan["lines"]})
         _write(cursor, plans, accounts, now)
     return len(plans)
 
 
+# The batch's paid, unsettled payments, locked in pk order (SKIP LOCKED: another worker has the
+# rest), and whether a settlement transaction already carries one's reference (a half-settled
+# payment, which only the general path explains): what _plan() reads, in one round trip.
+PAYMENTS_LOCK = """
+SELECT p.id, p.reference, p.source, p.amount_minor, p.currency, p.country, p.paid_at, p.splits,
+       EXISTS (SELECT 1 FROM payments_ledgertransaction t
+                WHERE t.reference = 'payment:' || p.id || ':settle') AS half_settled
+  FROM payments_payment p
+ WHERE p.id = ANY(%s::bigint[]) AND p.settlement_id IS NULL AND p.status = %s
+ ORDER BY p.id
+   FOR UPDATE OF p SKIP LOCKED
+"""
+
+
+class _RulePicker:
+    """commission_rule_pick() and the rule's snapshot, each worked out once per batch for the
+    same source, country and time (a batch's payments share a few of each)."""
+
+    def __init__(self, rules: list[CommissionRule]) -> None:
+        self.rules = rules
+        self.picked: dict[tuple[str, str, datetime], tuple[CommissionRule, dict[str, Any]]] = {}
+
+    def pick(self, source: str, country: str, at: datetime) -> tuple[CommissionRule, dict[str, Any]]:
+        key = (source, country, at)
+        if key not in self.picked:
+            rule = commission_rule_pick(self.rules, source=source, country=country, at=at)
+            self.picked[key] = (rule, rule.snapshot())
+        return self.picked[key]
+
+
 # ---------------------------------------------------------------- planning, plain values
 
 
-def _plan(row: tuple, rules: list[CommissionRule], now: datetime) -> dict[str, Any] | None:
+def _plan(row: list, picker: _RulePicker, now: datetime) -> dict[str, Any] | None:
     pk, reference, source, amount, currency, country, paid_at, splits = row
     currency = currency_validate(currency)
+    if isinstance(splits, str):  # Django's connections hand jsonb over as text
+        splits = json.loads(splits)
     parsed = _splits_parse(splits, amount)
     if parsed is None:
         return None
@@ -92,16 +120,14 @@ def _plan(row: tuple, rules: list[CommissionRule], now: datetime) -> dict[str, A
     applied, holds, commission_total = [], [], 0
     for party, gross, split_source, hold_days in parsed:
         try:
-            rule = commission_rule_pick(rules, source=split_source, country=country, at=paid_at)
+            rule, snapshot = picker.pick(split_source, country, paid_at)
         except Exception:  # no rule in force: the general path logs it and skips the payment
             return None
         quotient, remainder = divmod(gross * rule.rate_bps, BPS)
         commission = quotient + (1 if 2 * remainder >= BPS else 0)  # common.money.portion: half up
         commission_total += commission
         net = gross - commission
-        applied.append(
-            {**rule.snapshot(), "party": party, "gross_minor": gross, "commission_minor": commission}
-        )
+        applied.append({**snapshot, "party": party, "gross_minor": gross, "commission_minor": commission})
         if net > 0:
             lines.append(((party, AccountKind.PENDING, currency), net))
             days = hold_days if hold_days is not None else settings.PAYMENTS_HOLD_DAYS[split_source]
@@ -282,24 +308,29 @@ def _balances_apply(cursor, plans: list[dict[str, Any]], accounts: dict) -> None
 
     FOR NO KEY UPDATE is the lock the UPDATE itself takes: it excludes every other balance
     update, but not the FOR KEY SHARE lock that another transaction's entry insert takes on the
-    same account through the foreign key. FOR UPDATE would conflict with that one, so two
-    batches that had both inserted entries on the platform's accounts could each wait for the
-    other's commit (a deadlock), and every batch's entry insert waited for the batch holding
-    the platform's rows to commit."""
+    same account (the ledger's statement trigger, migration 0007). FOR UPDATE would conflict
+    with that one: two batches that had both inserted entries on the platform's accounts could
+    each wait for the other's commit (a deadlock)."""
     deltas: dict[int, int] = defaultdict(int)
     for plan in plans:
         for key, amount in plan["lines"]:
             deltas[accounts[key][0]] += amount
-    free = {pk for pk, allow_negative in accounts.values() if allow_negative}
-    for group in (sorted(set(deltas) - free), sorted(set(deltas) & free)):
-        if not group:
-            continue
-        cursor.execute(
-            "SELECT id FROM payments_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [group],
-        )
-        cursor.execute(
-            "UPDATE payments_ledgeraccount AS a SET balance_minor = a.balance_minor + v.delta "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, delta) WHERE a.id = v.id",
-            [group, [deltas[account_id] for account_id in group]],
-        )
+    ids = sorted(deltas)
+    cursor.execute(BALANCES_ADD, [ids, ids, [deltas[account_id] for account_id in ids]])
+    if cursor.rowcount != len(ids):  # the accounts were read in this transaction: cannot happen
+        raise RuntimeError(f"updated {cursor.rowcount} of {len(ids)} balances")
+
+
+# The locks first, all of them, in the general path's order (guarded accounts, then the free-sign
+# ones, each in pk order: the InitPlan reads the whole locked set before the UPDATE writes a row),
+# then every balance in one UPDATE: one round trip.
+BALANCES_ADD = """
+WITH locked AS (
+    SELECT id FROM payments_ledgeraccount WHERE id = ANY(%s::bigint[])
+     ORDER BY allow_negative, id
+       FOR NO KEY UPDATE
+)
+UPDATE payments_ledgeraccount AS a SET balance_minor = a.balance_minor + v.delta
+  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, delta)
+ WHERE a.id = v.id AND (SELECT count(*) FROM locked) > 0
+"""

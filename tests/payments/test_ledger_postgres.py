@@ -7,6 +7,7 @@ Tests that depend on COMMIT (deferred triggers, other connections seeing committ
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -119,6 +120,63 @@ def test_an_entry_must_have_its_accounts_currency(postgres_only, creator):
             insert_transaction("manual:fx"), (clearing("JPY"), -100, "JPY"), (usd_pending, 100, "JPY")
         )
     assert not LedgerEntry.objects.exists()
+
+
+def test_an_entry_on_an_account_that_does_not_exist_is_refused(postgres_only, creator):
+    # No foreign key does this (migration 0007): the statement trigger's currency check does.
+    ghost = LedgerAccount(pk=987_654, currency="USD")
+    with pytest.raises(IntegrityError, match="account 987654 which holds <NULL>"), transaction.atomic():
+        insert_entries(
+            insert_transaction("manual:ghost-account"), (clearing(), -100, "USD"), (ghost, 100, "USD")
+        )
+    assert not LedgerEntry.objects.exists()
+
+
+def test_an_entry_on_a_transaction_that_does_not_exist_is_refused(postgres_only, creator):
+    pending = user_account(creator.user)
+    with pytest.raises(IntegrityError, match="transaction 987654 which does not exist"), transaction.atomic():
+        insert_entries(987_654, (clearing(), -100, "USD"), (pending, 100, "USD"))
+    assert not LedgerEntry.objects.exists()
+
+
+def test_an_account_with_entries_is_never_deleted(postgres_only, creator):
+    pending = user_account(creator.user)
+    unused = user_account(creator.user, AccountKind.AVAILABLE, "JPY")
+    fund(pending, 100, reference="sale:1")
+    delete = "DELETE FROM payments_ledgeraccount WHERE id = %s"
+    with (
+        pytest.raises(IntegrityError, match="has entries"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(delete, [pending.pk])
+    assert LedgerAccount.objects.filter(pk=pending.pk).exists()
+    # An account nothing was posted to may go: the trigger refuses only what has entries.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM payments_ledgeraccount WHERE id = %s", [unused.pk])
+    assert not LedgerAccount.objects.filter(pk=unused.pk).exists()
+
+
+def test_an_account_cannot_be_deleted_while_an_entry_on_it_is_being_written(
+    postgres_only, transactional_db, creator
+):
+    # The statement trigger locks the entries' accounts (FOR KEY SHARE, as a foreign key's
+    # check did): a DELETE from another session waits for that lock, then sees the entries.
+    pending = user_account(creator.user)
+    params = connection.get_connection_params()
+    with transaction.atomic():
+        insert_entries(insert_transaction("manual:held"), (clearing(), -100, "USD"), (pending, 100, "USD"))
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM payments_ledgeraccount WHERE id = %s", [pending.pk])
+    # Committed now: refused outright.
+    with (
+        psycopg.connect(**params, autocommit=True) as other,
+        pytest.raises(psycopg.errors.ForeignKeyViolation),
+    ):
+        other.execute("DELETE FROM payments_ledgeraccount WHERE id = %s", [pending.pk])
+    assert balance_of(pending) == 0  # written by hand: the cached balance is the services' job
 
 
 @pytest.mark.parametrize("field", ["party", "kind", "currency"])
