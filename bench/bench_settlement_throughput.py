@@ -7,12 +7,15 @@ TPC-B on the same database server in the same run (pgbench -i -s 10, 8 clients, 
 Target ratio >= 1.0.
 
 Where a batch's time goes (payments/settlement_bulk.py; the first tenth of the charges meets
-2,000 parties' accounts for the first time): one payments SELECT … FOR UPDATE, the rules, a
-reference check, the accounts (one INSERT … ON CONFLICT for new ones), ONE statement writing the
-transactions, entries, holds and payments' settlement_id, two lock-and-update pairs for the
-balances, commit (the deferred balance check, ~1.5 ms of server CPU). Celery's Django fixup also
-closes the worker's database connection around every task unless CELERY_DB_REUSE_MAX is set, so
-each batch pays for a new PostgreSQL backend and its cold caches.
+2,000 parties' accounts for the first time): one SELECT … FOR UPDATE of the payments (with each
+one's "already has a settlement transaction" flag), the rules, the accounts (one INSERT … ON
+CONFLICT for new ones), ONE statement writing the transactions, entries, holds and payments'
+settlement_id, one statement locking and updating the balances, commit (the deferred balance
+check, one per ledger transaction). The ledger's statement trigger checks the entries' accounts
+and transactions once per INSERT (migration 0007): the deferred foreign-key checks it replaced
+were two per entry and half the commit. Celery's Django fixup also closes the worker's database
+connection around every task unless CELERY_DB_REUSE_MAX is set, so each batch would pay for a
+new PostgreSQL backend and its cold caches.
 """
 
 import os
