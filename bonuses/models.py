@@ -289,14 +289,22 @@ class Award(models.Model):
     # A run writes 100,000 awards, each into every index, and rewrites them all once at the pool
     # split: only the indexes something reads are kept. The run is found through the unique
     # (run, creator) below, which leads with it. Nothing looks awards up by enrolment or formula
-    # version, and neither is ever deleted (PROTECT, versions are immutable once used): their
-    # foreign keys stay, without an index of their own. The table keeps half of each page free
-    # (fillfactor, migration 0004) so that the pool split's rewrite of every row stays in place.
-    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="awards", db_index=False)
-    creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="bonus_awards")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="awards", db_index=False)
+    # version, and neither is ever deleted (PROTECT, versions are immutable once used): no index
+    # of their own. The table keeps half of each page free (fillfactor, migration 0004) so that
+    # the pool split's rewrite of every row stays in place. The four references are checked, and
+    # their rows locked, once per INSERT by a statement trigger, not by four deferred foreign-key
+    # checks per award at commit (db_constraint=False; migration 0005 has both triggers).
+    run = models.ForeignKey(
+        Run, on_delete=models.PROTECT, related_name="awards", db_index=False, db_constraint=False
+    )
+    creator = models.ForeignKey(
+        CreatorProfile, on_delete=models.PROTECT, related_name="bonus_awards", db_constraint=False
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="awards", db_index=False, db_constraint=False
+    )
     formula_version = models.ForeignKey(
-        FormulaVersion, on_delete=models.PROTECT, related_name="awards", db_index=False
+        FormulaVersion, on_delete=models.PROTECT, related_name="awards", db_index=False, db_constraint=False
     )
     country = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)

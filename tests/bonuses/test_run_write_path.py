@@ -2,12 +2,14 @@
 
 Receipts carry no database foreign keys (each was a lookup and a row lock per receipt at
 commit): deletions are still right through Django, and a recomputation leaves no receipt
-behind. The pool split rewrites every award in place (HOT: no index touched). A run whose
+behind. Awards carry none either: a statement trigger checks and locks what they name, and
+refuses deleting it. The pool split rewrites every award in place (HOT: no index touched). A run whose
 finalisation failed after its last chunk is picked up again by the resume task.
 """
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from bonuses.enums import FundingMode, RunStatus
@@ -132,3 +134,93 @@ def test_a_run_whose_finalisation_failed_is_resumed(rate_card_run, monkeypatch):
 
 def _dies(**kwargs):
     raise RuntimeError("the finalisation failed")
+
+
+# ---------------------------------------------------------------- awards' references (migration 0005)
+
+
+def _award_copy_sql(award: Award, **replace: int) -> tuple[str, list]:
+    columns = ["run_id", "creator_id", "enrolment_id", "formula_version_id"]
+    others = "country, currency, eligible, ineligible_reason, posts_considered, posts_counted, score, details"
+    values = ", ".join(f"%s AS {column}" for column in columns)
+    return (
+        f"INSERT INTO {Award._meta.db_table} ({', '.join(columns)}, {others}, amount_minor) "  # noqa: S608
+        f"SELECT {values}, {others}, 0 FROM {Award._meta.db_table} WHERE id = %s",
+        [replace.get(column, getattr(award, column)) for column in columns] + [award.pk],
+    )
+
+
+def _spare_run(run: Run) -> Run:
+    """A second run of the period (cancelled: one live run per period) for a copied award to name."""
+    return Run.objects.create(
+        programme=run.programme,
+        period=run.period,
+        formula_version=run.formula_version,
+        status=RunStatus.CANCELLED,
+    )
+
+
+def test_awards_are_not_checked_row_by_row_at_commit(postgres_only):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'"
+            " AND conkey <@ ARRAY(SELECT attnum FROM pg_attribute WHERE attrelid = %s::regclass"
+            " AND attname IN ('run_id', 'creator_id', 'enrolment_id', 'formula_version_id'))",
+            [Award._meta.db_table, Award._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "table"),
+    [
+        ("run_id", "bonuses_run"),
+        ("creator_id", "creators_creatorprofile"),
+        ("enrolment_id", "bonuses_enrolment"),
+        ("formula_version_id", "bonuses_formulaversion"),
+    ],
+)
+def test_an_award_naming_a_row_that_does_not_exist_is_refused(postgres_only, rate_card_run, column, table):
+    award = Award.objects.get(run=rate_card_run)
+    sql, params = _award_copy_sql(award, **{"run_id": _spare_run(rate_card_run).pk, column: 987_654})
+    with (
+        pytest.raises(IntegrityError, match=f"row of {table} that does not exist"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+    assert Award.objects.count() == 1
+
+
+@pytest.mark.parametrize("table", ["bonuses_run", "creators_creatorprofile", "bonuses_enrolment"])
+def test_a_row_an_award_names_is_never_deleted(postgres_only, rate_card_run, table):
+    award = Award.objects.get(run=rate_card_run)
+    named = {"bonuses_run": award.run_id, "creators_creatorprofile": award.creator_id}.get(
+        table, award.enrolment_id
+    )
+    with (
+        pytest.raises(IntegrityError, match="named by a bonus award"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [named])  # noqa: S608 (a test's own names)
+    assert Award.objects.filter(pk=award.pk).exists()
+
+
+def test_a_row_cannot_be_deleted_while_an_award_naming_it_is_being_written(
+    postgres_only, transactional_db, rate_card_run
+):
+    # The statement trigger locks what the award names (FOR KEY SHARE, as a foreign key's check
+    # did): another session's DELETE waits for that lock instead of leaving the award orphaned.
+    award = Award.objects.get(run=rate_card_run)
+    other_run = _spare_run(rate_card_run)
+    sql, params = _award_copy_sql(award, run_id=other_run.pk)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM bonuses_run WHERE id = %s", [other_run.pk])
+        transaction.set_rollback(True)
+    assert Run.objects.filter(pk=other_run.pk).exists()
