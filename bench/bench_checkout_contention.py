@@ -40,6 +40,7 @@ from common.errors import ApplicationError
 from creators.models import User
 from creators.services import creator_become, user_create
 from payments.charges import payment_mark_succeeded
+from payments.commission import commission_defaults_ensure
 from payments.enums import PaymentStatus
 from payments.models import Payment
 from payments.selectors import ledger_check
@@ -245,6 +246,9 @@ def run() -> Result:
     app.conf.task_always_eager = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     logging.getLogger("django.db.backends.base").setLevel(logging.CRITICAL)  # robust on_commit noise
+    # The rules settlement needs, whatever emptied the database before (bonus_run's TRUNCATE of
+    # the users cascades to the commission rules staff edited).
+    commission_defaults_ensure()
     shop = ensure_shop()
     rounds = []
     for round_number in range(ROUNDS):
@@ -255,6 +259,9 @@ def run() -> Result:
     serial = serial_orders_per_s(shop)
     load = os.getloadavg()[0]
     settled = settle_all()
+    unsettled = Payment.objects.filter(
+        status=PaymentStatus.SUCCEEDED, settlement__isnull=True, reference__startswith="order:"
+    ).count()
     app.control.purge()
     problems = ledger_check()
     tps = pgbench_tps(database_url())
@@ -275,8 +282,8 @@ def run() -> Result:
             f"{ROUNDS} rounds ({per_round} orders/s); "
             f'"oversold": {oversold}; every round stock 0, {UNITS} paid units in {UNITS} paid orders, '
             f"{BUYERS - UNITS} insufficient_stock: {all_ok}; settled afterwards off the clock: {settled}, "
-            f"ledger_check problems: {len(problems)}; one buyer at a time, no contention: {serial:.0f} "
-            f"orders/s; machine load average {load:.1f} on "
+            f"left unsettled: {unsettled}, ledger_check problems: {len(problems)}; "
+            f"one buyer at a time, no contention: {serial:.0f} orders/s; machine load average {load:.1f} on "
             f"{os.cpu_count()} cores (other jobs); anchor pgbench TPC-B -s 10, 8 clients, 20 s"
         ),
         extra={
@@ -286,6 +293,7 @@ def run() -> Result:
             "rounds_ok": all_ok,
             "rounds": [{k: v for k, v in r.items() if k != "ok"} for r in rounds],
             "ledger_problems": len(problems),
+            "unsettled": unsettled,
             "target_ratio": 0.3,
         },
     )

@@ -124,6 +124,7 @@ def order_create(
         raise ApplicationError(_("This shop is not taking orders right now."), code="shop_closed")
     email = _email_validate(email or (buyer.email if buyer else ""))
     priced = _lines_price(shop, _items_merge(items))
+    _stock_precheck([(variant, qty) for _p, variant, qty, _u in priced if variant is not None])
     needs_shipping = any(product.type == ProductType.PHYSICAL for product, _v, _q, _u in priced)
     address = _address_validate(shipping_address, required=needs_shipping)
     subtotal = sum_money((Money(unit * qty, shop.currency) for _p, _v, qty, unit in priced), shop.currency)
@@ -810,6 +811,27 @@ def _discount_use(code: DiscountCode) -> None:
         raise _discount_error(_("This discount code has been used up."), "discount_exhausted")
 
 
+def _stock_totals(wanted: list[tuple[ProductVariant, int]]) -> dict[int, tuple[ProductVariant, int]]:
+    """The quantity wanted of each variant (an order may name one twice), by variant id."""
+    totals: dict[int, tuple[ProductVariant, int]] = {}
+    for variant, quantity in wanted:
+        previous = totals.get(variant.pk, (variant, 0))[1]
+        totals[variant.pk] = (variant, previous + quantity)
+    return totals
+
+
+def _stock_precheck(wanted: list[tuple[ProductVariant, int]]) -> None:
+    """Refuse at once what the stock as last committed cannot cover, before anything is written.
+
+    A sold-out variant's buyers (a flash sale's late majority) get their answer without writing
+    and rolling back an order, its lines, its payment and its events. The stock read here takes
+    no lock: _stock_reserve() still decides, on the locked row, for every order that passes.
+    """
+    for variant, quantity in _stock_totals(wanted).values():
+        if variant.stock < quantity:
+            raise _insufficient_stock(variant, variant.stock)
+
+
 def _stock_reserve(wanted: list[tuple[ProductVariant, int]]) -> None:
     """Take stock for every variant or for none (the caller's transaction rolls back).
 
@@ -817,18 +839,19 @@ def _stock_reserve(wanted: list[tuple[ProductVariant, int]]) -> None:
     them in the same order, and ``stock >= quantity`` is re-checked on the locked row, so stock
     never goes below zero (the CHECK constraint is the last line of defence).
     """
-    totals: dict[int, tuple[ProductVariant, int]] = {}
-    for variant, quantity in wanted:
-        previous = totals.get(variant.pk, (variant, 0))[1]
-        totals[variant.pk] = (variant, previous + quantity)
+    totals = _stock_totals(wanted)
     for pk in sorted(totals):
         variant, quantity = totals[pk]
         taken = ProductVariant.objects.filter(pk=pk, stock__gte=quantity).update(stock=F("stock") - quantity)
         if not taken:
             left = ProductVariant.objects.filter(pk=pk).values_list("stock", flat=True).first() or 0
-            raise ApplicationError(
-                _("Only %(count)d of “%(name)s” left.") % {"count": left, "name": variant.name},
-                code="insufficient_stock",
-                fields={"quantity": [_("Only %(count)d left.") % {"count": left}]},
-                status_code=409,
-            )
+            raise _insufficient_stock(variant, left)
+
+
+def _insufficient_stock(variant: ProductVariant, left: int) -> ApplicationError:
+    return ApplicationError(
+        _("Only %(count)d of “%(name)s” left.") % {"count": left, "name": variant.name},
+        code="insufficient_stock",
+        fields={"quantity": [_("Only %(count)d left.") % {"count": left}]},
+        status_code=409,
+    )

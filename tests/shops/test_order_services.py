@@ -6,14 +6,17 @@ import pytest
 import stripe
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.errors import ApplicationError, NotFoundError
 from payments.charges import payment_mark_succeeded
 from payments.enums import AccountKind, PaymentStatus, RefundStatus
 from payments.models import Payment, Refund
+from shops import orders
 from shops.enums import DiscountKind, OrderEventKind, OrderStatus, ProductType
-from shops.models import DigitalAsset, DiscountCode, DownloadGrant, Order
+from shops.models import DigitalAsset, DiscountCode, DownloadGrant, Order, ProductVariant
 from shops.orders import (
     ItemRequest,
     download_claim,
@@ -143,6 +146,36 @@ def test_bad_items_are_refused_and_nothing_is_written(shop, tee, ebook, other_cr
     assert error.value.code == code
     variant.refresh_from_db()
     assert variant.stock == 5
+    assert not Order.objects.exists() and not Payment.objects.exists()
+
+
+def test_a_sold_out_variant_is_refused_before_anything_is_written(shop, tee):
+    # A flash sale's late buyers: answered from the stock as read, with no order written and
+    # rolled back (no INSERT at all), and the same error the locked re-check gives.
+    product, variant = tee
+    variant.stock = 0
+    variant.save(update_fields=["stock"])
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ApplicationError) as error:
+        buy(shop, (product.pk, variant.pk, 1))
+    assert (error.value.code, error.value.status_code) == ("insufficient_stock", 409)
+    assert error.value.fields == {"quantity": ["Only 0 left."]}
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+
+
+def test_the_locked_recheck_still_decides_when_the_stock_read_was_stale(shop, tee, monkeypatch):
+    # Another buyer takes the last units between the unlocked read and the reservation: the
+    # conditional UPDATE on the locked row refuses, and the whole order rolls back.
+    product, variant = tee
+    real_precheck = orders._stock_precheck
+
+    def precheck_then_sell_out(wanted):
+        real_precheck(wanted)
+        ProductVariant.objects.filter(pk=variant.pk).update(stock=0)
+
+    monkeypatch.setattr(orders, "_stock_precheck", precheck_then_sell_out)
+    with pytest.raises(ApplicationError) as error:
+        buy(shop, (product.pk, variant.pk, 1))
+    assert error.value.code == "insufficient_stock"
     assert not Order.objects.exists() and not Payment.objects.exists()
 
 
