@@ -7,7 +7,7 @@ party or accounts (party_for_user(request.user)).
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import BigIntegerField, F, QuerySet, Sum, Value, Window
+from django.db.models import BigIntegerField, Exists, F, OuterRef, QuerySet, Sum, Value, Window
 
 from common.money import Money
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -58,6 +58,7 @@ class LedgerProblemCode(StrEnum):
     EMPTY_TRANSACTION = "empty_transaction"
     BALANCE_MISMATCH = "balance_mismatch"
     CURRENCY_MISMATCH = "currency_mismatch"
+    ORPHAN_ENTRY = "orphan_entry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +71,22 @@ class LedgerProblem:
 
 
 def ledger_check() -> list[LedgerProblem]:
-    """Every broken ledger rule, found with four set-based queries (no per-row loops in SQL).
+    """Every broken ledger rule, found with five set-based queries (no per-row loops in SQL).
 
     Finds transactions whose entries do not sum to zero per currency, transactions without
-    entries, entries whose currency is not their account's, and accounts whose cached
-    ``balance_minor`` differs from the sum of their entries. An empty list means a sound ledger.
-    On PostgreSQL the triggers prevent the first three, so they signal tampering (or a trigger
-    dropped); on SQLite only the services prevent them. Reads the whole ledger: for the
+    entries, entries whose currency is not their account's, entries whose transaction or
+    account is gone, and accounts whose cached ``balance_minor`` differs from the sum of their
+    entries. An empty list means a sound ledger. On PostgreSQL the triggers prevent all but the
+    last, so they signal tampering (a trigger dropped, a table truncated by hand: the entries'
+    references are checked by the ledger's trigger, not by foreign keys); on SQLite only the
+    services prevent them. Reads the whole ledger: for the
     reconciliation job, not for requests.
     """
     return [
         *_unbalanced_transactions(),
         *_empty_transactions(),
         *_currency_mismatches(),
+        *_orphan_entries(),
         *_balance_mismatches(),
     ]
 
@@ -132,6 +136,27 @@ def _currency_mismatches() -> list[LedgerProblem]:
             entry_id=row["id"],
         )
         for row in rows
+    ]
+
+
+def _orphan_entries() -> list[LedgerProblem]:
+    rows = (
+        LedgerEntry.objects.filter(
+            ~Exists(LedgerTransaction.objects.filter(pk=OuterRef("transaction_id")))
+            | ~Exists(LedgerAccount.objects.filter(pk=OuterRef("account_id")))
+        )
+        .values_list("id", "transaction_id", "account_id")
+        .order_by("id")
+    )
+    return [
+        LedgerProblem(
+            code=LedgerProblemCode.ORPHAN_ENTRY,
+            message=f"entry {pk} names transaction {transaction_id} and account {account_id}: one is gone",
+            transaction_id=transaction_id,
+            account_id=account_id,
+            entry_id=pk,
+        )
+        for pk, transaction_id, account_id in rows
     ]
 
 
