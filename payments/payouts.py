@@ -68,8 +68,16 @@ def payouts_run(*, now: datetime | None = None, run_key: str | None = None) -> i
     is claimed by locking its ConnectedAccount row with SKIP LOCKED, and a party with an open
     payout is left alone. Side effects: one database transaction per payout (the Payout and its
     reserve posting) and, on its commit, an execute_payout task.
+
+    A run that comes back (its worker killed, the task delivered again) first sends again the
+    payouts an earlier attempt of the same run created but never started: a kill between a
+    payout's commit and its task's publish would otherwise leave it to the catch-up, 15 minutes
+    later. Sending one twice is safe (payout_execute records each step, with idempotency keys).
     """
     run_key = run_key or (now or timezone.now()).astimezone(UTC).date().isoformat()
+    unstarted = Payout.objects.filter(run_key=run_key, status=PayoutStatus.PENDING, attempts=0)
+    for payout_id in unstarted.order_by("pk").values_list("pk", flat=True):
+        execute_payout.delay(payout_id)
     created = 0
     for party, currency in _candidates():
         if _payout_create(party=party, currency=currency, run_key=run_key) is not None:

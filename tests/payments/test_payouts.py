@@ -542,6 +542,28 @@ def test_the_email_speaks_the_creators_language(stripe_api, payee, run):
 # ---------------------------------------------------------------- catch-up
 
 
+def test_a_run_delivered_again_sends_the_payouts_it_created_but_never_started(
+    stripe_api, control, payee, on_commit
+):
+    ready_account(control, payee)
+    platform_funds()
+    earn(payee, 2500)
+    # The first attempt's worker dies between the payout's commit and its task's publish: inside
+    # the test's transaction its on-commit task never runs.
+    assert payouts_run(run_key="2026-11-22") == 1
+    payout = Payout.objects.get()
+    assert (payout.status, payout.attempts) == (PayoutStatus.PENDING, 0)
+
+    with on_commit():
+        assert payouts_run(run_key="2026-11-22") == 0  # the same run, delivered again: nothing new…
+
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.TRANSFERRED  # …but its payout sent at once (eager Celery)
+    with on_commit():
+        payouts_run(run_key="2026-11-22")  # a started payout is left to its own task
+    assert len(stripe.Transfer.list().data) == 1
+
+
 def test_payouts_whose_task_died_are_sent_again_by_the_catch_up(stripe_api, control, payee, on_commit):
     ready_account(control, payee)
     platform_funds()
