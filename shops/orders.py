@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from affiliates.attribution import Referral, order_affiliate_split, order_attribute
 from affiliates.attribution import order_paid as affiliate_order_paid
 from affiliates.attribution import order_refunded as affiliate_order_refunded
+from affiliates.models import Commission
 from common.errors import ApplicationError, NotFoundError
 from common.money import Money, charge_amount_validate, portion, split_by_weights, sum_money
 from payments.charges import payment_create, payment_start_checkout, payment_start_intent, refund_request
@@ -162,12 +163,14 @@ def order_create(
         )
         for (product, variant, qty, unit), discount in zip(priced, line_discounts, strict=True)
     )
-    order_attribute(order=order, lines=lines, referral=referral, buyer=buyer, email=email, now=now)
+    commission = order_attribute(
+        order=order, lines=lines, referral=referral, buyer=buyer, email=email, now=now
+    )
     order.payment = payment_create(
         reference=f"order:{order.pk}",
         source=CommissionSource.SHOP_SALE,
         amount=total,
-        splits=order_splits(order),
+        splits=order_splits(order, commission),
         payer=buyer,
         payer_email=email,
         country=shop.country,
@@ -183,18 +186,18 @@ def order_create(
     return order
 
 
-def order_splits(order: Order) -> list[dict[str, Any]]:
+def order_splits(order: Order, commission: Commission | None) -> list[dict[str, Any]]:
     """Who receives the order's money, before the platform's commission.
 
     The seller receives it, held ``pending`` for the shop's refund window, except an attributed
-    affiliate's commission: an ``affiliate_commission`` split taken out of the seller's
-    (affiliates.attribution; payments.settlement explains the split format).
+    affiliate's ``commission`` (order_attribute's): an ``affiliate_commission`` split taken out
+    of the seller's (affiliates.attribution; payments.settlement explains the split format).
     """
-    affiliate = order_affiliate_split(order)
-    commission = affiliate["amount_minor"] if affiliate else 0
+    affiliate = order_affiliate_split(order, commission)
+    affiliate_minor = affiliate["amount_minor"] if affiliate else 0
     seller = {
         "party": order.shop.owner_party,
-        "amount_minor": order.total_minor - commission,
+        "amount_minor": order.total_minor - affiliate_minor,
         "source": CommissionSource.SHOP_SALE.value,
         "hold_days": order.shop.refund_window_days,
     }
@@ -259,6 +262,7 @@ def order_payment_succeeded(payment: Payment) -> None:
     if order is None:
         logger.error("payment %s names no order", payment.reference)
         return
+    order.payment = payment  # the locked row we hold, not a second read of it
     now = payment.paid_at or timezone.now()
     if order.status == OrderStatus.PENDING_PAYMENT:
         _order_paid(order, now, kind=OrderEventKind.PAID)

@@ -162,6 +162,25 @@ def test_a_sold_out_variant_is_refused_before_anything_is_written(shop, tee):
     assert not [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
 
 
+def test_a_paid_order_reads_nothing_it_already_holds(shop, tee):
+    # The checkout path's hot queries: the affiliate's split comes from the commission the
+    # attribution step returned (none here), and the paid step uses the payment it has locked.
+    product, variant = tee
+    with CaptureQueriesContext(connection) as created:
+        order = buy(shop, (product.pk, variant.pk, 1))
+    with CaptureQueriesContext(connection) as paid:
+        payment_mark_succeeded(payment=order.payment, stripe_payment_intent_id="pi_reads")
+
+    def selects(queries, table: str) -> int:
+        return sum(q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] for q in queries)
+
+    assert selects(created.captured_queries, "affiliates_commission") == 0
+    assert selects(paid.captured_queries, "payments_payment") == 1  # the lock, once
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.events.get(kind=OrderEventKind.PAID).data == {"payment": f"order:{order.pk}"}
+
+
 def test_the_locked_recheck_still_decides_when_the_stock_read_was_stale(shop, tee, monkeypatch):
     # Another buyer takes the last units between the unlocked read and the reservation: the
     # conditional UPDATE on the locked row refuses, and the whole order rolls back.
