@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -304,12 +304,16 @@ def order_affiliate_split(order: "Order", commission: Commission | None) -> dict
 
 
 def order_paid(order: "Order", now: datetime) -> None:
-    """The order's money is in: its commission is earned (a held one stays on hold)."""
-    Commission.objects.filter(order=order, status=CommissionStatus.PENDING_PAYMENT).update(
-        status=CommissionStatus.EARNED, earned_at=now, updated_at=now
-    )
-    Commission.objects.filter(order=order, status=CommissionStatus.ON_HOLD).update(
-        earned_at=now, updated_at=now
+    """The order's money is in: its commission is earned (a held one stays on hold), in one UPDATE."""
+    Commission.objects.filter(
+        order=order, status__in=(CommissionStatus.PENDING_PAYMENT, CommissionStatus.ON_HOLD)
+    ).update(
+        status=Case(
+            When(status=CommissionStatus.PENDING_PAYMENT, then=Value(CommissionStatus.EARNED.value)),
+            default=F("status"),
+        ),
+        earned_at=now,
+        updated_at=now,
     )
 
 

@@ -36,6 +36,11 @@ def test_many_orders_from_one_email_put_the_commission_on_hold(held):
     assert affiliate_hold(held).release_at >= held.order.paid_at + timedelta(days=3000)
 
 
+def test_a_held_commission_is_dated_by_the_payment_but_stays_held(held):
+    assert held.status == "on_hold"
+    assert held.earned_at == held.order.paid_at  # the payment dates it; staff review decides it
+
+
 def test_approve_releases_on_the_normal_date(held, staff):
     commission_approve(commission=held, actor=staff)
     held.refresh_from_db()
