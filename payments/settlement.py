@@ -308,6 +308,11 @@ def _accounts_get_or_create(keys: set[AccountKey]) -> dict[AccountKey, LedgerAcc
     return {key: account_get_or_create(party=key[0], kind=key[1], currency=key[2]) for key in sorted(keys)}
 
 
+def settlement_reference(payment_id: int) -> str:
+    """The ledger reference of a payment's settlement: what makes settling it idempotent."""
+    return f"payment:{payment_id}:settle"
+
+
 def _plan_posting(plan: _Plan, *, accounts: dict[AccountKey, LedgerAccount]) -> tuple[Posting, list[_Share]]:
     """The ledger posting of a plan, and the shares it credits (each gets a hold)."""
     payment, currency = plan.payment, plan.payment.currency
@@ -320,7 +325,7 @@ def _plan_posting(plan: _Plan, *, accounts: dict[AccountKey, LedgerAccount]) -> 
             EntrySpec(accounts[(PLATFORM, AccountKind.COMMISSION_REVENUE, currency)], plan.commission)
         )
     posting = Posting(
-        reference=f"payment:{payment.pk}:settle",
+        reference=settlement_reference(payment.pk),
         entries=entries,
         kind=payment.source,
         description=f"Settlement of payment {payment.reference}",

@@ -40,7 +40,7 @@ from payments.commission import commission_rule_pick, commission_rules_load
 from payments.enums import FREE_KINDS, AccountKind, CommissionSource, PaymentStatus
 from payments.ledger import content_hash
 from payments.models import PARTY_PATTERN, PLATFORM, CommissionRule
-from payments.settlement import MAX_HOLD_DAYS, SPLIT_KEYS, SPLIT_REQUIRED_KEYS
+from payments.settlement import MAX_HOLD_DAYS, SPLIT_KEYS, SPLIT_REQUIRED_KEYS, settlement_reference
 
 SOURCES = frozenset(CommissionSource.values)
 BPS = 10_000
@@ -52,7 +52,10 @@ def settlement_post_bulk(*, payment_ids: Sequence[int]) -> int | None:
     """Settle the batch set-based and return how many were settled, or None (nothing written)
     when the batch needs the general path. Caller holds an open database transaction."""
     with connection.cursor() as cursor:
-        cursor.execute(PAYMENTS_LOCK, [sorted(set(payment_ids)), PaymentStatus.SUCCEEDED])
+        ids = sorted(set(payment_ids))
+        cursor.execute(
+            PAYMENTS_LOCK, [ids, [settlement_reference(pk) for pk in ids], PaymentStatus.SUCCEEDED]
+        )
         rows = cursor.fetchall()
         if not rows:
             return 0
@@ -77,10 +80,10 @@ def settlement_post_bulk(*, payment_ids: Sequence[int]) -> int | None:
 # payment, which only the general path explains): what _plan() reads, in one round trip.
 PAYMENTS_LOCK = """
 SELECT p.id, p.reference, p.source, p.amount_minor, p.currency, p.country, p.paid_at, p.splits,
-       EXISTS (SELECT 1 FROM payments_ledgertransaction t
-                WHERE t.reference = 'payment:' || p.id || ':settle') AS half_settled
-  FROM payments_payment p
- WHERE p.id = ANY(%s::bigint[]) AND p.settlement_id IS NULL AND p.status = %s
+       EXISTS (SELECT 1 FROM payments_ledgertransaction t WHERE t.reference = b.reference) AS half_settled
+  FROM unnest(%s::bigint[], %s::text[]) AS b (id, reference)
+  JOIN payments_payment p ON p.id = b.id
+ WHERE p.settlement_id IS NULL AND p.status = %s
  ORDER BY p.id
    FOR UPDATE OF p SKIP LOCKED
 """
@@ -136,7 +139,7 @@ def _plan(row: list, picker: _RulePicker, now: datetime) -> dict[str, Any] | Non
         lines.append(((PLATFORM, AccountKind.COMMISSION_REVENUE, currency), commission_total))
     return {
         "payment_id": pk,
-        "reference": f"payment:{pk}:settle",
+        "reference": settlement_reference(pk),
         "kind": source,
         "description": f"Settlement of payment {reference}",
         "metadata": {"payment_id": pk, "payment_reference": reference},

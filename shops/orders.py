@@ -125,7 +125,8 @@ def order_create(
         raise ApplicationError(_("This shop is not taking orders right now."), code="shop_closed")
     email = _email_validate(email or (buyer.email if buyer else ""))
     priced = _lines_price(shop, _items_merge(items))
-    _stock_precheck([(variant, qty) for _p, variant, qty, _u in priced if variant is not None])
+    stock_wanted = [(variant, qty) for _p, variant, qty, _u in priced if variant is not None]
+    _stock_precheck(stock_wanted)
     needs_shipping = any(product.type == ProductType.PHYSICAL for product, _v, _q, _u in priced)
     address = _address_validate(shipping_address, required=needs_shipping)
     subtotal = sum_money((Money(unit * qty, shop.currency) for _p, _v, qty, unit in priced), shop.currency)
@@ -180,7 +181,7 @@ def order_create(
     _event(order, OrderEventKind.CREATED, actor=buyer, data={"total_minor": total.amount_minor})
     # Last: the variant rows stay locked from here to the commit only, so buyers racing for the
     # same stock wait on each other for as short a time as possible.
-    _stock_reserve([(variant, qty) for _p, variant, qty, _u in priced if variant is not None])
+    _stock_reserve(stock_wanted)
     if code is not None:
         _discount_use(code)
     return order
